@@ -1,0 +1,499 @@
+package strategy
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Exp returns min(cap, base·2^n) without overflow.
+func Exp(base, cap time.Duration, n int) time.Duration {
+	if n < 0 {
+		n = 0
+	}
+	if n > 62 || base<<uint(n)>>uint(n) != base {
+		return cap
+	}
+	return min(cap, base<<uint(n))
+}
+
+// uniform returns a duration drawn uniformly from [lo, hi].
+func uniform(rng *rand.Rand, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(rng.Int64N(int64(hi-lo)+1))
+}
+
+var (
+	baseParam = Param{"base", "100ms", "first backoff step"}
+	capParam  = Param{"cap", "30s", "longest single wait"}
+)
+
+func init() {
+	Register(Info{Name: "none", Summary: "never retry", Formula: "stop after the first attempt"},
+		func(Values) (Policy, error) {
+			return PolicyFunc(func(Outcome, *rand.Rand) Decision { return Decision{Stop: true} }), nil
+		})
+
+	Register(Info{Name: "naive", Summary: "the seed report's loop: sleep exactly Retry-After, retry forever",
+		Formula: "wait = Retry-After, or default when absent; only the runner's caps stop it",
+		Params:  []Param{{"default", "5s", "wait when there is no Retry-After"}}},
+		func(v Values) (Policy, error) {
+			def := v.Duration("default")
+			return PolicyFunc(func(o Outcome, _ *rand.Rand) Decision {
+				if o.HasRetryAfter {
+					return Decision{Wait: o.RetryAfter}
+				}
+				return Decision{Wait: def}
+			}), nil
+		})
+
+	Register(Info{Name: "fixed", Summary: "constant delay", Formula: "wait = delay",
+		Params: []Param{{"delay", "1s", "wait between attempts"}}},
+		func(v Values) (Policy, error) {
+			d := v.Duration("delay")
+			return PolicyFunc(func(Outcome, *rand.Rand) Decision { return Decision{Wait: d} }), nil
+		})
+
+	Register(Info{Name: "exponential", Summary: "exponential backoff, no jitter",
+		Formula: "wait = min(cap, base·2^n)", Params: []Param{baseParam, capParam}},
+		func(v Values) (Policy, error) {
+			base, cp := v.Duration("base"), v.Duration("cap")
+			return PolicyFunc(func(o Outcome, _ *rand.Rand) Decision {
+				return Decision{Wait: Exp(base, cp, o.Attempt)}
+			}), nil
+		})
+
+	Register(Info{Name: "full-jitter", Summary: "exponential backoff, fully jittered (AWS architecture blog)",
+		Formula: "wait = U(0, min(cap, base·2^n))", Params: []Param{baseParam, capParam}},
+		func(v Values) (Policy, error) {
+			base, cp := v.Duration("base"), v.Duration("cap")
+			return PolicyFunc(func(o Outcome, rng *rand.Rand) Decision {
+				return Decision{Wait: uniform(rng, 0, Exp(base, cp, o.Attempt))}
+			}), nil
+		})
+
+	Register(Info{Name: "equal-jitter", Summary: "half fixed, half jittered exponential backoff",
+		Formula: "t = min(cap, base·2^n); wait = t/2 + U(0, t/2)", Params: []Param{baseParam, capParam}},
+		func(v Values) (Policy, error) {
+			base, cp := v.Duration("base"), v.Duration("cap")
+			return PolicyFunc(func(o Outcome, rng *rand.Rand) Decision {
+				t := Exp(base, cp, o.Attempt)
+				return Decision{Wait: t/2 + uniform(rng, 0, t/2)}
+			}), nil
+		})
+
+	Register(Info{Name: "decorrelated-jitter", Summary: "each wait drawn from the last, per client",
+		Formula: "sleep = min(cap, U(base, 3·sleep)), starting at base, back to base on success",
+		Params:  []Param{baseParam, capParam}},
+		func(v Values) (Policy, error) {
+			return &decorrelated{base: v.Duration("base"), cap: v.Duration("cap"), sleep: v.Duration("base")}, nil
+		})
+
+	raParams := []Param{{"floor", "100ms", "shortest wait honoured"}, {"cap", "60s", "longest wait honoured"},
+		{"jitter", "0.2", "extra wait as a fraction of the hint, drawn uniformly"}, baseParam}
+	Register(Info{Name: "retry-after", Summary: "honour Retry-After, clamped and jittered; back off when it is absent or 0",
+		Formula: "wait = clamp(RA, floor, cap)·(1 + U(0, jitter)); RA absent or 0: U(0, min(cap, base·2^n))",
+		Params:  raParams},
+		func(v Values) (Policy, error) {
+			r := newRetryAfter(&v)
+			return PolicyFunc(r.after), nil
+		})
+
+	Register(Info{Name: "token-bucket", Summary: "client-side pacing with x/time/rate, plus retry-after",
+		Formula: "sends paced to rate with burst; retries as retry-after",
+		Params:  append([]Param{{"rate", "3/s", "client-side send rate"}, {"burst", "1", "client-side burst"}}, raParams...)},
+		func(v Values) (Policy, error) {
+			b := v.Int("burst")
+			if b < 1 {
+				b = 1
+			}
+			return &tokenBucket{lim: rate.NewLimiter(rate.Limit(v.Rate("rate")), b), ra: newRetryAfter(&v)}, nil
+		})
+
+	Register(Info{Name: "retry-budget", Summary: "retries only while they stay a small share of requests",
+		Formula: "retry allowed while retries ≤ ratio·requests + min_per_second·10s over the last 10s; wait as full-jitter, at least Retry-After",
+		Params: []Param{{"ratio", "0.1", "retries per request"}, {"min_per_second", "1", "retries always allowed per second"},
+			baseParam, capParam}},
+		func(v Values) (Policy, error) {
+			return &budget{ratio: v.Float("ratio"), minPerS: v.Float("min_per_second"),
+				base: v.Duration("base"), cap: v.Duration("cap")}, nil
+		})
+
+	awsParams := []Param{{"max_attempts", "3", "attempts per operation"}, {"base", "1s", "backoff base"},
+		{"cap", "20s", "longest backoff"}, {"quota", "500", "initial retry quota"}}
+	Register(Info{Name: "aws-standard", Summary: "the AWS SDKs' standard retry mode",
+		Formula: "wait = U(0,1)·min(cap, base·2^n); each retry costs 5 from a 500 quota (10 for transport errors), success refunds",
+		Params:  awsParams},
+		func(v Values) (Policy, error) { return newAWS(&v, false), nil })
+	Register(Info{Name: "aws-adaptive", Summary: "AWS standard plus the CUBIC client-side rate limiter",
+		Formula: "standard retries; sends paced by a token bucket whose rate falls to 0.7× on throttling and regrows as CUBIC",
+		Params:  awsParams},
+		func(v Values) (Policy, error) { return newAWS(&v, true), nil })
+
+	Register(Info{Name: "sre-throttle", Summary: "Google SRE adaptive throttling: reject locally when the backend refuses",
+		Formula: "drop locally with p = max(0, (requests − K·accepts)/(requests + 1)) over 2 min; retries as full-jitter",
+		Params:  []Param{{"k", "2", "multiplier K"}, baseParam, capParam}},
+		func(v Values) (Policy, error) {
+			return &sre{k: v.Float("k"), base: v.Duration("base"), cap: v.Duration("cap")}, nil
+		})
+
+	Register(Info{Name: "adaptive", Summary: "ratelab's own: learns the sustainable rate from 429s, Retry-After and successes, paces below it",
+		Formula: "pace at r; on 429 r = min(r, admitted rate)·decrease and pause for a sane Retry-After; on success r grows by increase·r per second",
+		Params: []Param{{"decrease", "0.85", "rate multiplier on a 429"}, {"increase", "0.05", "fractional rate growth per second without 429s"},
+			{"min_rate", "0.2/s", "slowest pace"}, {"cap", "60s", "longest wait honoured"}}},
+		func(v Values) (Policy, error) {
+			return &adaptive{decrease: v.Float("decrease"), increase: v.Float("increase"),
+				minRate: v.Rate("min_rate"), cap: v.Duration("cap")}, nil
+		})
+}
+
+type decorrelated struct {
+	base, cap, sleep time.Duration
+}
+
+func (d *decorrelated) Pace(time.Time, *rand.Rand) (time.Duration, bool) { return 0, false }
+func (d *decorrelated) After(o Outcome, rng *rand.Rand) Decision {
+	if !o.Retryable {
+		d.sleep = d.base
+		return Decision{Stop: true}
+	}
+	hi := 3 * d.sleep
+	if hi < d.base {
+		hi = d.base
+	}
+	d.sleep = min(d.cap, uniform(rng, d.base, hi))
+	return Decision{Wait: d.sleep}
+}
+
+type retryAfter struct {
+	floor, cap, base time.Duration
+	jitter           float64
+}
+
+func newRetryAfter(v *Values) retryAfter {
+	return retryAfter{floor: v.Duration("floor"), cap: v.Duration("cap"), base: v.Duration("base"), jitter: v.Float("jitter")}
+}
+
+func (r retryAfter) after(o Outcome, rng *rand.Rand) Decision {
+	if !o.HasRetryAfter || o.RetryAfter <= 0 {
+		return Decision{Wait: uniform(rng, 0, Exp(r.base, r.cap, o.Attempt))}
+	}
+	w := min(max(o.RetryAfter, r.floor), r.cap)
+	return Decision{Wait: w + time.Duration(rng.Float64()*r.jitter*float64(w))}
+}
+
+type tokenBucket struct {
+	lim *rate.Limiter
+	ra  retryAfter
+}
+
+func (t *tokenBucket) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
+	return t.lim.ReserveN(now, 1).DelayFrom(now), false
+}
+func (t *tokenBucket) After(o Outcome, rng *rand.Rand) Decision { return t.ra.after(o, rng) }
+
+// window counts events in one-second slots over the last len(slots) seconds.
+type window struct {
+	slots []float64
+	at    int64 // the second of the newest slot
+}
+
+func newWindow(seconds int) window { return window{slots: make([]float64, seconds)} }
+
+func (w *window) advance(now time.Time) {
+	s := now.Unix()
+	if w.at == 0 {
+		w.at = s
+	}
+	for gap := s - w.at; gap > 0; gap-- {
+		w.at++
+		w.slots[w.at%int64(len(w.slots))] = 0
+		if gap > int64(len(w.slots)) {
+			clear(w.slots)
+			w.at = s
+			break
+		}
+	}
+}
+
+func (w *window) add(now time.Time, n float64) {
+	w.advance(now)
+	w.slots[w.at%int64(len(w.slots))] += n
+}
+
+func (w *window) sum(now time.Time) float64 {
+	w.advance(now)
+	t := 0.0
+	for _, x := range w.slots {
+		t += x
+	}
+	return t
+}
+
+type budget struct {
+	ratio, minPerS    float64
+	base, cap         time.Duration
+	requests, retries window
+}
+
+func (b *budget) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
+	if b.requests.slots == nil {
+		b.requests, b.retries = newWindow(10), newWindow(10)
+	}
+	b.requests.add(now, 1)
+	return 0, false
+}
+
+func (b *budget) After(o Outcome, rng *rand.Rand) Decision {
+	if !o.Retryable {
+		return Decision{Stop: true}
+	}
+	if b.requests.slots == nil {
+		b.requests, b.retries = newWindow(10), newWindow(10)
+	}
+	if b.retries.sum(o.Now)+1 > b.ratio*b.requests.sum(o.Now)+b.minPerS*10 {
+		return Decision{Stop: true}
+	}
+	b.retries.add(o.Now, 1)
+	w := uniform(rng, 0, Exp(b.base, b.cap, o.Attempt))
+	if o.HasRetryAfter && o.RetryAfter > w {
+		w = o.RetryAfter
+	}
+	return Decision{Wait: w}
+}
+
+// aws implements the AWS SDKs' standard and adaptive retry modes.
+type aws struct {
+	maxAttempts int
+	base, cap   time.Duration
+	quota, max  float64
+	adaptive    bool
+
+	// adaptive client rate limiter (CUBIC)
+	enabled        bool
+	fillRate       float64
+	capacity       float64
+	maxCapacity    float64
+	lastRefill     time.Time
+	measured       float64
+	lastTxBucket   float64
+	requestCount   float64
+	lastMaxRate    float64
+	lastThrottle   float64
+	timeWindow     float64
+	calculatedRate float64
+}
+
+const (
+	awsRetryCost    = 5
+	awsTimeoutCost  = 10
+	awsNoRetryBonus = 1
+	cubicBeta       = 0.7
+	cubicScale      = 0.4
+	smooth          = 0.8
+	minFillRate     = 0.5
+)
+
+func newAWS(v *Values, adaptive bool) *aws {
+	q := v.Float("quota")
+	return &aws{maxAttempts: v.Int("max_attempts"), base: v.Duration("base"), cap: v.Duration("cap"),
+		quota: q, max: q, adaptive: adaptive, lastMaxRate: 0}
+}
+
+func secs(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+func (a *aws) refill(now time.Time) {
+	if !a.lastRefill.IsZero() {
+		a.capacity = math.Min(a.maxCapacity, a.capacity+now.Sub(a.lastRefill).Seconds()*a.fillRate)
+	}
+	a.lastRefill = now
+}
+
+func (a *aws) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
+	if !a.adaptive || !a.enabled {
+		return 0, false
+	}
+	a.refill(now)
+	a.capacity--
+	if a.capacity >= 0 {
+		return 0, false
+	}
+	// The send is reserved: capacity goes negative and refills meanwhile.
+	return time.Duration(-a.capacity / a.fillRate * 1e9), false
+}
+
+func (a *aws) updateRate(now time.Time, throttled bool) {
+	t := secs(now)
+	bucket := math.Floor(t*2) / 2
+	a.requestCount++
+	if a.lastTxBucket == 0 {
+		a.lastTxBucket = bucket
+	}
+	if bucket > a.lastTxBucket {
+		cur := a.requestCount / (bucket - a.lastTxBucket)
+		a.measured = cur*smooth + a.measured*(1-smooth)
+		a.requestCount = 0
+		a.lastTxBucket = bucket
+	}
+	var rate float64
+	if throttled {
+		r := a.measured
+		if a.enabled {
+			r = math.Min(a.measured, a.fillRate)
+		}
+		a.lastMaxRate = r
+		a.timeWindow = math.Cbrt(a.lastMaxRate * (1 - cubicBeta) / cubicScale)
+		a.lastThrottle = t
+		rate = r * cubicBeta
+		if !a.enabled {
+			a.enabled = true
+			a.lastRefill = now
+		}
+	} else {
+		a.timeWindow = math.Cbrt(a.lastMaxRate * (1 - cubicBeta) / cubicScale)
+		rate = cubicScale*math.Pow(t-a.lastThrottle-a.timeWindow, 3) + a.lastMaxRate
+	}
+	a.calculatedRate = math.Min(rate, 2*a.measured)
+	a.refill(now)
+	a.fillRate = math.Max(a.calculatedRate, minFillRate)
+	a.maxCapacity = math.Max(a.calculatedRate, 1)
+	a.capacity = math.Min(a.capacity, a.maxCapacity)
+}
+
+func (a *aws) After(o Outcome, rng *rand.Rand) Decision {
+	if a.adaptive {
+		a.updateRate(o.Now, o.Throttled)
+	}
+	if !o.Retryable {
+		if o.Attempt > 1 {
+			a.quota = math.Min(a.max, a.quota+awsRetryCost)
+		} else {
+			a.quota = math.Min(a.max, a.quota+awsNoRetryBonus)
+		}
+		return Decision{Stop: true}
+	}
+	if o.Attempt >= a.maxAttempts {
+		return Decision{Stop: true}
+	}
+	cost := float64(awsRetryCost)
+	if o.Status == 0 {
+		cost = awsTimeoutCost
+	}
+	if a.quota < cost {
+		return Decision{Stop: true}
+	}
+	a.quota -= cost
+	return Decision{Wait: time.Duration(rng.Float64() * float64(Exp(a.base, a.cap, o.Attempt-1)))}
+}
+
+// sre is client-side adaptive throttling from Google's SRE book.
+type sre struct {
+	k                 float64
+	base, cap         time.Duration
+	requests, accepts window
+}
+
+func (s *sre) init() {
+	if s.requests.slots == nil {
+		s.requests, s.accepts = newWindow(120), newWindow(120)
+	}
+}
+
+func (s *sre) Pace(now time.Time, rng *rand.Rand) (time.Duration, bool) {
+	s.init()
+	req, acc := s.requests.sum(now), s.accepts.sum(now)
+	s.requests.add(now, 1)
+	p := math.Max(0, (req-s.k*acc)/(req+1))
+	return 0, rng.Float64() < p
+}
+
+func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
+	s.init()
+	if o.Status != 0 && !o.Throttled {
+		s.accepts.add(o.Now, 1)
+	}
+	if !o.Retryable {
+		return Decision{Stop: true}
+	}
+	w := uniform(rng, 0, Exp(s.base, s.cap, o.Attempt))
+	if o.HasRetryAfter && o.RetryAfter > w {
+		w = o.RetryAfter
+	}
+	return Decision{Wait: w}
+}
+
+// adaptive is ratelab's own strategy. It paces every send of the client to
+// one rate r, learned from what the gateway admits: unpaced until the first
+// 429, then r = admitted rate over the last 10 s × decrease; each further
+// 429 cuts r again (at most once per pace interval) and each second without
+// one grows it by increase·r. A Retry-After of a second or more pauses the
+// whole client until it passes; a 0 or missing hint is treated as unknown,
+// so the pace alone spaces the retry.
+type adaptive struct {
+	decrease, increase, minRate float64
+	cap                         time.Duration
+
+	r         float64 // sends per second; 0 means unpaced
+	next      time.Time
+	paused    time.Time
+	lastCut   time.Time
+	lastGrow  time.Time
+	successes window
+}
+
+func (a *adaptive) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
+	at := now
+	if a.paused.After(at) {
+		at = a.paused
+	}
+	if a.r > 0 {
+		if a.next.After(at) {
+			at = a.next
+		}
+		a.next = at.Add(time.Duration(1e9 / a.r))
+	}
+	return at.Sub(now), false
+}
+
+func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
+	if a.successes.slots == nil {
+		a.successes = newWindow(10)
+	}
+	if o.Status >= 200 && o.Status < 300 {
+		a.successes.add(o.Now, 1)
+		if a.r > 0 && !o.Now.Before(a.lastGrow.Add(time.Second)) {
+			a.r *= 1 + a.increase
+			a.lastGrow = o.Now
+		}
+	}
+	if o.Throttled {
+		if a.r == 0 {
+			admitted := a.successes.sum(o.Now) / 10
+			a.r = math.Max(a.minRate, admitted*a.decrease)
+			if admitted == 0 {
+				a.r = 1
+			}
+			a.lastCut, a.lastGrow = o.Now, o.Now
+		} else if o.Now.Sub(a.lastCut) >= time.Duration(1e9/a.r) {
+			a.r = math.Max(a.minRate, a.r*a.decrease)
+			a.lastCut, a.lastGrow = o.Now, o.Now
+		}
+		if o.HasRetryAfter && o.RetryAfter >= time.Second {
+			if p := o.Now.Add(min(o.RetryAfter, a.cap)); p.After(a.paused) {
+				a.paused = p
+			}
+		}
+	}
+	if !o.Retryable {
+		return Decision{Stop: true}
+	}
+	if !o.Throttled {
+		// Server errors and conflicts: a short jittered backoff.
+		return Decision{Wait: uniform(rng, 0, Exp(50*time.Millisecond, a.cap, o.Attempt))}
+	}
+	return Decision{}
+}

@@ -1,0 +1,85 @@
+package scenarios
+
+import (
+	"time"
+
+	"github.com/ratelab/ratelab/mockgateway/limit"
+)
+
+// scale divides a scenario duration by the time scale.
+func (s *Scenario) scale(d Duration) time.Duration {
+	if s.TimeScale <= 0 || s.TimeScale == 1 {
+		return d.D()
+	}
+	return time.Duration(float64(d) / s.TimeScale)
+}
+
+// Scaled returns d compressed by the scenario's time scale.
+func (s *Scenario) Scaled(d time.Duration) time.Duration { return s.scale(Duration(d)) }
+
+// LimitConfig returns the rate-limit model the scenario describes, with
+// time compressed by TimeScale. seed drives background load.
+func (s *Scenario) LimitConfig(seed uint64) limit.Config {
+	g := &s.Gateway
+	cfg := limit.Config{Seed: seed}
+	tierNames := s.TierNames()
+	for _, tn := range tierNames {
+		t := limit.Tier{Name: tn, Limits: map[string]limit.Rate{}}
+		for bn, r := range g.Tiers[tn] {
+			t.Limits[bn] = r.Rate.Scale(s.TimeScale)
+		}
+		cfg.Tiers = append(cfg.Tiers, t)
+	}
+	for _, b := range g.Buckets {
+		sc, _ := limit.ParseScope(b.Scope)
+		alg, _ := limit.ParseAlgorithm(b.Algorithm)
+		sp := limit.Spec{Name: b.Name, Scope: sc, Algorithm: alg, Window: s.scale(b.Window),
+			Burst: b.Burst, Namespace: b.Namespace, Key: b.Key}
+		if b.Limit != nil {
+			sp.FromTier = b.Limit.FromTier
+			sp.Limit = b.Limit.Rate
+			if sp.Limit.Per > 0 {
+				sp.Limit = sp.Limit.Scale(s.TimeScale)
+			}
+		}
+		cfg.Buckets = append(cfg.Buckets, sp)
+	}
+	for _, bg := range g.Background {
+		out := limit.Background{Bucket: bg.Bucket, Key: bg.Key, Poisson: bg.Pattern == "poisson"}
+		if bg.Rate != nil {
+			out.Rate = bg.Rate.Rate.Scale(s.TimeScale)
+		}
+		for _, b := range g.Buckets {
+			if b.Name == bg.Bucket && b.Scope == "org" && out.Key == "" {
+				out.Key = g.Org
+			}
+		}
+		tier := bg.Tier
+		if tier == "" && len(s.Clients) > 0 {
+			tier = s.Clients[0].Tier
+		}
+		for i, tn := range tierNames {
+			if tn == tier {
+				out.Tier = i
+			}
+		}
+		cfg.Background = append(cfg.Background, out)
+	}
+	return cfg
+}
+
+// RetryAfterPolicy returns the gateway's Retry-After policy, its fixed and
+// random values compressed by TimeScale like every other duration.
+func (s *Scenario) RetryAfterPolicy() limit.RetryAfter {
+	ra := s.Gateway.RetryAfter
+	p := s.retryAfter(ra.Mode, ra.Value, ra.Min, ra.Max)
+	for _, c := range ra.Choices {
+		p.Choices = append(p.Choices, limit.Weighted{P: c.P, Policy: s.retryAfter(c.Mode, c.Value, c.Min, c.Max)})
+	}
+	return p
+}
+
+func (s *Scenario) retryAfter(mode string, value, lo, hi Duration) limit.RetryAfter {
+	m, _ := limit.ParseRetryAfterMode(mode)
+	return limit.RetryAfter{Mode: m, Value: s.scale(value), Min: s.scale(lo), Max: s.scale(hi)}
+}
