@@ -40,7 +40,10 @@ type Scenario struct {
 
 	// File is where the scenario was read from ("embedded:NAME" for the
 	// library).
-	File  string         `yaml:"-"`
+	File string `yaml:"-"`
+	// OpenClients reports that the file listed no clients: the gateway then
+	// accepts any client id and secret, and the probe uses "sync-job".
+	OpenClients bool `yaml:"-"`
 	lines map[string]int // field path -> line, for semantic errors
 }
 
@@ -292,6 +295,7 @@ func (s *Scenario) defaults() {
 	}
 	if len(s.Clients) == 0 {
 		s.Clients = []Client{{ID: "sync-job"}}
+		s.OpenClients = true
 	}
 	for i := range s.Clients {
 		c := &s.Clients[i]

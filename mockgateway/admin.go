@@ -1,0 +1,61 @@
+package mockgateway
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// AdminPrefix is the reserved path prefix of the admin endpoints: health,
+// stats, reset and metrics. Admin requests are neither limited nor logged.
+const AdminPrefix = "/__ratelab"
+
+type metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	rejections *prometheus.CounterVec
+	retryAfter prometheus.Histogram
+	trueWait   prometheus.Histogram
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ratelab_gateway_requests_total",
+		Help: "Requests answered, by route and status."}, []string{"route", "status"})
+	m.rejections = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ratelab_gateway_rejections_total",
+		Help: "429s, by the bucket reported as refusing."}, []string{"bucket"})
+	m.retryAfter = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ratelab_gateway_retry_after_seconds",
+		Help: "Retry-After seconds stated in 429s.", Buckets: []float64{0, 1, 2, 5, 10, 30, 60, 300}})
+	m.trueWait = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ratelab_gateway_true_wait_seconds",
+		Help: "True wait until a refused request would have been admitted.", Buckets: prometheus.ExponentialBuckets(0.01, 3, 10)})
+	m.reg.MustRegister(m.requests, m.rejections, m.retryAfter, m.trueWait)
+	return m
+}
+
+func (m *metrics) observe(rc *reqCtx) {
+	m.requests.WithLabelValues(rc.pattern, strconv.Itoa(rc.w.status)).Inc()
+	if rc.rec.RejectedBy != "" && rc.w.status == http.StatusTooManyRequests {
+		m.rejections.WithLabelValues(rc.rec.RejectedBy).Inc()
+		m.retryAfter.Observe(float64(rc.rec.RetryAfterSeconds))
+		m.trueWait.Observe(float64(rc.rec.TrueWaitNS) / 1e9)
+	}
+}
+
+func (s *Server) adminRoutes(r *mux.Router) {
+	r.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		writeJSONBody(w, map[string]string{"status": "ok", "scenario": s.sc.Name})
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		writeJSONBody(w, map[string]any{"scenario": s.sc.Name, "requests": s.Requests(), "buckets": s.model.Stats(s.now())})
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/reset", func(w http.ResponseWriter, _ *http.Request) {
+		s.model.Reset(s.now())
+		w.WriteHeader(http.StatusNoContent)
+	}).Methods(http.MethodPost)
+	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+}

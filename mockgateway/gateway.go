@@ -1,0 +1,532 @@
+// Package mockgateway is a mock Genesys Cloud API gateway that serves a
+// scenario's rate-limit model over HTTP.
+//
+// It answers OAuth client-credentials logins, users and SCIM users the way
+// the real API does on the wire — including its 429s, its Retry-After lies,
+// its 400 "rate limit exceeded" from the login service and its 409 version
+// conflicts — so official SDKs and users' scripts run against it unmodified.
+// Every request is written to a JSON Lines access log with the ground truth
+// only the gateway knows: which bucket refused it and how long the wait
+// really was.
+//
+// A Server is a plain http.Handler with an injectable clock, so it runs in
+// real time over loopback (Start, Listen) or in virtual time in-process.
+package mockgateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/ratelab/ratelab/mockgateway/limit"
+	"github.com/ratelab/ratelab/scenarios"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Scenario is what to serve. Required.
+	Scenario *scenarios.Scenario
+	// Seed drives every random choice (users, tokens, faults, background
+	// load); 0 means the scenario's seed.
+	Seed uint64
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx ends, for injected latency; nil means a
+	// real timer. Virtual-time runners pass their own.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Log receives the access log (JSON Lines); nil means none. The Server
+	// buffers it; Close flushes it. The caller closes Log.
+	Log io.Writer
+	// Version is written to the access log header.
+	Version string
+}
+
+// Server is the mock gateway. It is safe for concurrent use.
+type Server struct {
+	sc      *scenarios.Scenario
+	seed    uint64
+	now     func() time.Time
+	sleep   func(ctx context.Context, d time.Duration) error
+	start   time.Time
+	model   *limit.Model
+	routes  map[string]*limit.Route
+	ra      limit.RetryAfter
+	users   *store
+	auth    *auth
+	log     *accessLog
+	metrics *metrics
+	router  *mux.Router
+
+	mu  sync.Mutex // guards rng
+	rng *rand.Rand
+	cid uint64
+}
+
+// New builds a Server for opts.Scenario.
+func New(opts Options) (*Server, error) {
+	sc := opts.Scenario
+	if sc == nil {
+		return nil, fmt.Errorf("mockgateway: no scenario")
+	}
+	s := &Server{sc: sc, seed: opts.Seed, now: opts.Now, sleep: opts.Sleep}
+	if s.seed == 0 {
+		s.seed = sc.Seed
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.sleep == nil {
+		s.sleep = realSleep
+	}
+	s.start = s.now()
+	var err error
+	if s.model, err = limit.New(sc.LimitConfig(s.seed), s.start); err != nil {
+		return nil, fmt.Errorf("mockgateway: scenario %s: %w", sc.Name, err)
+	}
+	s.routes = map[string]*limit.Route{}
+	for _, r := range sc.Gateway.Routes {
+		lr, err := s.model.Route(r.Match, r.Cost, r.Buckets...)
+		if err != nil {
+			return nil, fmt.Errorf("mockgateway: scenario %s: %w", sc.Name, err)
+		}
+		s.routes[r.Match] = lr
+	}
+	s.ra = sc.RetryAfterPolicy()
+	s.rng = rand.New(rand.NewPCG(s.seed, 0x6661756c74))
+	s.users = newStore(sc.Gateway.Users.Count, sc.Gateway.Users.IDs, sc.Gateway.Users.Domain, s.seed, s.start)
+	if s.auth, err = newAuth(sc, s.seed, s.start); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics()
+	s.log = newAccessLog(opts.Log, s.start)
+	s.log.header(sc, s.seed, opts.Version)
+	s.router = s.routesTable()
+	return s, nil
+}
+
+func realSleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ServeHTTP serves the gateway.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Close writes the background-load summary and flushes the access log. It
+// does not close the writer given in Options.
+func (s *Server) Close() error {
+	s.log.background(s.model.Stats(s.now()), s.now())
+	return s.log.flush()
+}
+
+// Scenario returns the scenario being served.
+func (s *Server) Scenario() *scenarios.Scenario { return s.sc }
+
+// Model returns the rate-limit model, for inspection.
+func (s *Server) Model() *limit.Model { return s.model }
+
+// SampleUserIDs returns up to n user ids, in creation order.
+func (s *Server) SampleUserIDs(n int) []string { return s.users.sampleIDs(n) }
+
+// Credentials is what a client needs to log in.
+type Credentials struct {
+	ClientID     string
+	ClientSecret string
+	Tier         string
+}
+
+// Clients returns the scenario's clients and their secrets.
+func (s *Server) Clients() []Credentials {
+	var out []Credentials
+	for _, c := range s.sc.Clients {
+		out = append(out, Credentials{c.ID, c.Secret, c.Tier})
+	}
+	return out
+}
+
+func (s *Server) routesTable() *mux.Router {
+	r := mux.NewRouter()
+	r.NotFoundHandler = s.wrap("", nil, func(rc *reqCtx) {
+		s.writeError(rc, http.StatusNotFound, "not.found", "The requested resource was not found", nil)
+	})
+	r.MethodNotAllowedHandler = s.wrap("", nil, func(rc *reqCtx) {
+		s.writeError(rc, http.StatusMethodNotAllowed, "method.not.allowed", "HTTP method "+rc.r.Method+" is not supported on "+rc.r.URL.Path, nil)
+	})
+	r.Handle("/oauth/token", s.wrap("POST /oauth/token", nil, s.token)).Methods(http.MethodPost)
+
+	api := func(pattern string, h func(*reqCtx)) {
+		method, path, _ := strings.Cut(pattern, " ")
+		muxPath := strings.ReplaceAll(path, "{id}", "{userId}")
+		r.Handle(muxPath, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
+		if legacy, ok := strings.CutPrefix(muxPath, "/api/v2/scim/v2/"); ok {
+			r.Handle("/api/v2/scim/"+legacy, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
+		}
+	}
+	api("GET /api/v2/users", s.listUsers)
+	api("GET /api/v2/users/{id}", s.getUser)
+	api("PATCH /api/v2/users/{id}", s.patchUser)
+	if s.putEnabled() {
+		api("PUT /api/v2/users/{id}", s.putUser)
+	}
+	api("GET /api/v2/scim/v2/users", s.scimList)
+	api("POST /api/v2/scim/v2/users", s.scimCreate)
+	api("GET /api/v2/scim/v2/users/{id}", s.scimGet)
+	api("PUT /api/v2/scim/v2/users/{id}", s.scimPut)
+	api("PATCH /api/v2/scim/v2/users/{id}", s.scimPatch)
+	api("DELETE /api/v2/scim/v2/users/{id}", s.scimDelete)
+	s.adminRoutes(r.PathPrefix(AdminPrefix).Subrouter())
+	return r
+}
+
+// putEnabled reports whether the scenario enables PUT /api/v2/users/{id},
+// which the real API lacks, by listing it among its routes.
+func (s *Server) putEnabled() bool {
+	for _, r := range s.sc.Gateway.Routes {
+		if r.Match == "PUT /api/v2/users/{id}" {
+			return true
+		}
+	}
+	return false
+}
+
+// routeFor returns the limit route for pattern, or the "*" route.
+func (s *Server) routeFor(pattern string) *limit.Route {
+	if r, ok := s.routes[pattern]; ok {
+		return r
+	}
+	return s.routes["*"]
+}
+
+// routeLatency returns the latency model for pattern.
+func (s *Server) routeLatency(pattern string) *scenarios.Latency {
+	for _, r := range s.sc.Gateway.Routes {
+		if r.Match == pattern && r.Latency != nil {
+			return r.Latency
+		}
+	}
+	return s.sc.Gateway.Faults.Latency
+}
+
+// reqCtx carries one request through the middleware and into its record.
+type reqCtx struct {
+	w       *statusWriter
+	r       *http.Request
+	pattern string
+	route   *limit.Route
+	cid     string
+	at      time.Time
+	tok     *token
+	req     limit.Request
+	body    []byte
+	rec     Record
+	vars    map[string]string
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// correlationID returns a fresh id in UUID form, deterministic for a seed.
+func (s *Server) correlationID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return uuid(s.rng)
+}
+
+func (s *Server) draw() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rng.Float64()
+}
+
+// latency draws a delay from l.
+func (s *Server) latency(l *scenarios.Latency) time.Duration {
+	if l == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var d float64
+	switch l.Dist {
+	case "constant":
+		d = float64(s.sc.Scaled(l.Value.D()))
+	case "uniform":
+		lo, hi := float64(s.sc.Scaled(l.Min.D())), float64(s.sc.Scaled(l.Max.D()))
+		d = lo + s.rng.Float64()*(hi-lo)
+	case "normal":
+		d = float64(s.sc.Scaled(l.Mean.D())) + s.rng.NormFloat64()*float64(s.sc.Scaled(l.Stddev.D()))
+	case "lognormal":
+		m, sd := float64(s.sc.Scaled(l.Mean.D())), float64(s.sc.Scaled(l.Stddev.D()))
+		sigma2 := math.Log(1 + sd*sd/(m*m))
+		d = math.Exp(math.Log(m) - sigma2/2 + s.rng.NormFloat64()*math.Sqrt(sigma2))
+	}
+	return time.Duration(max(d, 0))
+}
+
+// wrap is the middleware every request passes: correlation id, body limit,
+// rate limiting (when route is not nil), faults, latency, the handler, and
+// the access-log record written after the response.
+func (s *Server) wrap(pattern string, route *limit.Route, h func(*reqCtx)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := &reqCtx{w: &statusWriter{ResponseWriter: w}, r: r, pattern: pattern, route: route, cid: s.correlationID(), at: s.now(), vars: mux.Vars(r)}
+		if rc.pattern == "" {
+			rc.pattern = r.Method + " " + r.URL.Path
+		}
+		rc.rec = Record{Type: "request", Method: r.Method, Route: rc.pattern, Path: r.URL.Path, CorrelationID: rc.cid, RemoteAddr: r.RemoteAddr}
+		rc.w.Header().Set("ININ-Correlation-Id", rc.cid)
+		defer func() {
+			rc.rec.Status = rc.w.status
+			s.metrics.observe(rc)
+			s.log.request(&rc.rec, rc.at, s.now())
+		}()
+		if !s.readBody(rc) {
+			return
+		}
+		h(rc)
+	})
+}
+
+// readBody reads the request body within request.bytes.max.
+func (s *Server) readBody(rc *reqCtx) bool {
+	maxBytes := int64(s.sc.Gateway.RequestBytesMax)
+	if rc.r.ContentLength > maxBytes {
+		s.delay(rc)
+		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",
+			fmt.Sprintf("The request body of %d bytes exceeds the maximum of %d bytes", rc.r.ContentLength, maxBytes), nil)
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rc.w, rc.r.Body, maxBytes))
+	if err != nil {
+		s.delay(rc)
+		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",
+			fmt.Sprintf("The request body exceeds the maximum of %d bytes", maxBytes), nil)
+		return false
+	}
+	rc.body = body
+	return true
+}
+
+func (s *Server) delay(rc *reqCtx) {
+	d := s.latency(s.routeLatency(rc.pattern))
+	if d > 0 {
+		_ = s.sleep(rc.r.Context(), d)
+	}
+}
+
+// authed checks the bearer token, then limits, injects faults and delays
+// before calling h.
+func (s *Server) authed(h func(*reqCtx)) func(*reqCtx) {
+	return func(rc *reqCtx) {
+		tok, why := s.auth.check(rc.r.Header.Get("Authorization"), rc.at)
+		if tok == nil {
+			s.delay(rc)
+			s.writeError(rc, http.StatusUnauthorized, "authentication.required", why, nil)
+			return
+		}
+		rc.tok = tok
+		rc.rec.Client, rc.rec.TokenID = tok.client, tok.id
+		host, _, _ := net.SplitHostPort(rc.r.RemoteAddr)
+		rc.req = limit.Request{Token: tok.id, Client: tok.client, User: tok.client, Org: s.sc.Gateway.Org, IP: host, Tier: tok.tier}
+		if rc.route != nil {
+			var d limit.Decision
+			s.model.Decide(rc.at, rc.route, rc.req, &d)
+			rc.rec.addDecision(&d, rc.req.Tier)
+			if !d.Allowed {
+				s.delay(rc)
+				s.tooMany(rc, &d)
+				return
+			}
+			defer s.model.Release(rc.route, rc.req)
+		}
+		if s.fault(rc) {
+			return
+		}
+		s.delay(rc)
+		h(rc)
+	}
+}
+
+// fault injects a dropped connection or a server error, by the scenario's
+// rates. It reports whether it answered.
+func (s *Server) fault(rc *reqCtx) bool {
+	f := s.sc.Gateway.Faults
+	if f.Drop > 0 && s.draw() < f.Drop {
+		s.delay(rc)
+		rc.rec.Fault = "drop"
+		// The server closes the connection without a response; the record
+		// is written by wrap's deferred logger with status 0.
+		panic(http.ErrAbortHandler)
+	}
+	for _, e := range f.Errors {
+		if len(e.Routes) > 0 && !contains(e.Routes, rc.pattern) {
+			continue
+		}
+		if e.Rate > 0 && s.draw() < e.Rate {
+			s.delay(rc)
+			rc.rec.Fault = strconv.Itoa(e.Status)
+			if e.RetryAfter > 0 {
+				secs := int64(math.Ceil(s.sc.Scaled(e.RetryAfter.D()).Seconds()))
+				rc.w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+				rc.rec.RetryAfter = strconv.FormatInt(secs, 10)
+			}
+			s.writeError(rc, e.Status, serverErrorCode(e.Status), http.StatusText(e.Status), nil)
+			return true
+		}
+	}
+	return false
+}
+
+func serverErrorCode(status int) string {
+	switch status {
+	case 502:
+		return "bad.gateway"
+	case 503:
+		return "service.unavailable"
+	case 504:
+		return "gateway.timeout"
+	}
+	return "internal.server.error"
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrorBody is the Genesys Cloud error body.
+type ErrorBody struct {
+	Message           string            `json:"message"`
+	Code              string            `json:"code"`
+	Status            int               `json:"status"`
+	EntityID          string            `json:"entityId,omitempty"`
+	EntityName        string            `json:"entityName,omitempty"`
+	MessageWithParams string            `json:"messageWithParams,omitempty"`
+	MessageParams     map[string]string `json:"messageParams,omitempty"`
+	ContextID         string            `json:"contextId"`
+	Details           []any             `json:"details"`
+	Errors            []any             `json:"errors"`
+	Limit             *LimitInfo        `json:"limit,omitempty"`
+	RetryAfter        *int64            `json:"retry_after,omitempty"`
+}
+
+// LimitInfo names the limit that refused a request in a 429 body.
+type LimitInfo struct {
+	Key       string  `json:"key"`
+	Namespace string  `json:"namespace"`
+	Value     float64 `json:"value"`
+}
+
+// writeError is the one place errors are written: status, the Genesys
+// error body with the correlation id as contextId, and the record.
+func (s *Server) writeError(rc *reqCtx, status int, code, msg string, edit func(*ErrorBody)) {
+	body := ErrorBody{Message: msg, Code: code, Status: status, ContextID: rc.cid, Details: []any{}, Errors: []any{}}
+	if edit != nil {
+		edit(&body)
+	}
+	rc.rec.ErrorCode = code
+	h := rc.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
+	h.Set("Strict-Transport-Security", "max-age=600; includeSubDomains")
+	rc.w.WriteHeader(status)
+	writeJSONBody(rc.w, body)
+}
+
+// writeJSON answers 200 (or status) with v.
+func (s *Server) writeJSON(rc *reqCtx, status int, v any) {
+	rc.w.Header().Set("Content-Type", "application/json")
+	rc.w.WriteHeader(status)
+	writeJSONBody(rc.w, v)
+}
+
+// tooMany answers a 429 the way the real gateway does, with the
+// scenario's Retry-After policy applied to the reported bucket's wait.
+func (s *Server) tooMany(rc *reqCtx, d *limit.Decision) {
+	s.mu.Lock()
+	hint := s.ra.Apply(rc.at, d.ReportedWait, s.rng)
+	s.mu.Unlock()
+	ra := s.sc.Gateway.RetryAfter
+	rep := d.Buckets[d.Rejected]
+	spec := rep.Bucket.Spec()
+	h := rc.w.Header()
+	if hint.Header != "" {
+		h.Set("Retry-After", hint.Header)
+	}
+	rc.rec.RetryAfter = hint.Header
+	rc.rec.RetryAfterSeconds = hint.Seconds
+	if ra.LegacyHeaders {
+		h.Set("inin-ratelimit-count", strconv.FormatFloat(rep.Limit-math.Max(rep.Remaining, 0), 'f', -1, 64))
+		h.Set("inin-ratelimit-allowed", strconv.FormatFloat(rep.Limit, 'f', -1, 64))
+		h.Set("inin-ratelimit-reset", strconv.FormatInt(hint.Seconds, 10))
+	}
+	if s.sc.Gateway.Faults.NonJSON429 > 0 && s.draw() < s.sc.Gateway.Faults.NonJSON429 {
+		rc.rec.Fault = "non-json-429"
+		rc.rec.ErrorCode = ""
+		h.Set("Content-Type", "text/html")
+		h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
+		rc.w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(rc.w, "<html><body><h1>429 Too Many Requests</h1>You have sent too many requests in a given amount of time.</body></html>\n")
+		return
+	}
+	s.writeError(rc, http.StatusTooManyRequests, "too.many.requests.retry.after",
+		fmt.Sprintf("Rate limit exceeded the maximum. Retry the request in [%d] seconds", hint.Seconds),
+		func(b *ErrorBody) {
+			if ra.LegacyBody {
+				b.Code = "too.many.requests"
+				per := spec.Limit.Per
+				if spec.Window > 0 {
+					per = spec.Window
+				}
+				if per <= 0 {
+					per = time.Minute
+				}
+				b.Message = fmt.Sprintf("Rate limit exceeded the maximum [%v] requests within [%d] seconds",
+					rep.Bucket.LimitValue(rc.req.Tier), int64(math.Round(per.Seconds())))
+			}
+			if !ra.NoLimitObject && spec.Key != "" {
+				b.Limit = &LimitInfo{Key: spec.Key, Namespace: spec.Namespace, Value: rep.Bucket.LimitValue(rc.req.Tier)}
+			}
+			if hint.BodyField {
+				n := hint.Seconds
+				b.RetryAfter = &n
+			}
+		})
+}

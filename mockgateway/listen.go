@@ -1,0 +1,64 @@
+package mockgateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Running is a gateway serving on a TCP address.
+type Running struct {
+	// URL is the base URL for API and login, e.g. http://127.0.0.1:41234.
+	URL    string
+	Server *Server
+	http   *http.Server
+	done   chan error
+}
+
+// Start serves a new gateway on 127.0.0.1 at a free port, in the spirit of
+// httptest.NewServer. Call Shutdown when done.
+func Start(opts Options) (*Running, error) { return Listen("127.0.0.1:0", opts) }
+
+// Listen serves a new gateway on addr. Call Shutdown when done.
+func Listen(addr string, opts Options) (*Running, error) {
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("mockgateway: listen %s: %w", addr, err)
+	}
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	r := &Running{URL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan error, 1)}
+	go func() {
+		err := hs.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		r.done <- err
+	}()
+	return r, nil
+}
+
+// Shutdown stops accepting connections, lets in-flight requests finish
+// (until ctx ends), then flushes the access log.
+func (r *Running) Shutdown(ctx context.Context) error {
+	err := r.http.Shutdown(ctx)
+	if serr := <-r.done; err == nil {
+		err = serr
+	}
+	if cerr := r.Server.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,181 @@
+package mockgateway
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// User is a Genesys Cloud User as GET /api/v2/users/{id} returns it.
+type User struct {
+	ID                 string        `json:"id"`
+	Name               string        `json:"name"`
+	Division           Division      `json:"division"`
+	Chat               Chat          `json:"chat"`
+	Department         string        `json:"department"`
+	Email              string        `json:"email"`
+	PrimaryContactInfo []ContactInfo `json:"primaryContactInfo"`
+	Addresses          []ContactInfo `json:"addresses"`
+	State              string        `json:"state"`
+	Title              string        `json:"title"`
+	Username           string        `json:"username"`
+	Version            int64         `json:"version"`
+	AcdAutoAnswer      bool          `json:"acdAutoAnswer"`
+	SelfURI            string        `json:"selfUri"`
+
+	modified time.Time
+}
+
+// Division is a user's division reference.
+type Division struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	SelfURI string `json:"selfUri"`
+}
+
+// Chat holds a user's chat identity.
+type Chat struct {
+	JabberID string `json:"jabberId"`
+}
+
+// ContactInfo is one address of a user.
+type ContactInfo struct {
+	Address   string `json:"address"`
+	MediaType string `json:"mediaType"`
+	Type      string `json:"type"`
+}
+
+// store holds the gateway's users. Safe for concurrent use.
+type store struct {
+	mu    sync.Mutex
+	users map[string]*User
+	ids   []string // in creation order, for paging
+	rng   *rand.Rand
+}
+
+var (
+	firstNames  = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Tim", "Frances", "John", "Katherine", "Dennis", "Hedy", "Linus"}
+	lastNames   = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Perlman", "Berners-Lee", "Allen", "McCarthy", "Johnson", "Ritchie", "Lamarr", "Torvalds"}
+	departments = []string{"Sales", "Support", "Billing", "Engineering", "Operations", "Marketing"}
+)
+
+// uuid draws a version-4 UUID from rng.
+func uuid(rng *rand.Rand) string {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// newStore seeds count users deterministically from seed.
+func newStore(count int, ids, domain string, seed uint64, now time.Time) *store {
+	rng := rand.New(rand.NewPCG(seed, 0x75736572))
+	s := &store{users: map[string]*User{}, rng: rng}
+	div := Division{ID: uuid(rng), Name: "Home Division"}
+	div.SelfURI = "/api/v2/authorization/divisions/" + div.ID
+	for i := 0; i < count; i++ {
+		id := uuid(rng)
+		if ids == "sequential" {
+			id = fmt.Sprintf("user-%05d", i+1)
+		}
+		first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
+		email := fmt.Sprintf("%s.%s%d@%s", strings.ToLower(first), strings.ToLower(last), i+1, domain)
+		s.add(&User{
+			ID: id, Name: first + " " + last, Division: div,
+			Chat:       Chat{JabberID: fmt.Sprintf("%x@genesys.im", rng.Uint64())},
+			Department: departments[rng.IntN(len(departments))], Email: email,
+			PrimaryContactInfo: []ContactInfo{{Address: email, MediaType: "EMAIL", Type: "PRIMARY"}},
+			Addresses:          []ContactInfo{}, State: "active", Title: "Agent", Username: email,
+			Version: 1, SelfURI: "/api/v2/users/" + id, modified: now,
+		})
+	}
+	return s
+}
+
+func (s *store) add(u *User) {
+	s.users[u.ID] = u
+	s.ids = append(s.ids, u.ID)
+}
+
+// get returns a copy of the user with id.
+func (s *store) get(id string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return User{}, false
+	}
+	return *u, true
+}
+
+// page returns users sorted by creation, 1-based page of size n.
+func (s *store) page(number, size int) ([]User, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []User
+	start := (number - 1) * size
+	for i := start; i < start+size && i < len(s.ids); i++ {
+		if u, ok := s.users[s.ids[i]]; ok {
+			out = append(out, *u)
+		}
+	}
+	return out, len(s.ids)
+}
+
+// errVersion is a version conflict: the caller's version is not current.
+type errVersion struct{ have, want int64 }
+
+func (e errVersion) Error() string {
+	return fmt.Sprintf("Unexpected version was provided: got %d, current is %d", e.have, e.want)
+}
+
+// update applies fn to the user with id when version matches (version < 0
+// skips the check), bumps the version and returns the new user.
+func (s *store) update(id string, version int64, now time.Time, fn func(*User)) (User, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return User{}, false, nil
+	}
+	if version >= 0 && version != u.Version {
+		return User{}, true, errVersion{version, u.Version}
+	}
+	fn(u)
+	u.Version++
+	u.modified = now
+	return *u, true, nil
+}
+
+// create adds a new user and returns it.
+func (s *store) create(name, email, dept, title string, now time.Time) User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := uuid(s.rng)
+	u := &User{ID: id, Name: name, Email: email, Username: email, Department: dept, Title: title, State: "active",
+		PrimaryContactInfo: []ContactInfo{{Address: email, MediaType: "EMAIL", Type: "PRIMARY"}},
+		Addresses:          []ContactInfo{}, Version: 1, SelfURI: "/api/v2/users/" + id, modified: now}
+	if len(s.ids) > 0 {
+		u.Division = s.users[s.ids[0]].Division
+	}
+	s.add(u)
+	return *u
+}
+
+// deactivate marks a user inactive, as SCIM DELETE does.
+func (s *store) deactivate(id string, now time.Time) bool {
+	_, ok, _ := s.update(id, -1, now, func(u *User) { u.State = "inactive" })
+	return ok
+}
+
+// sampleIDs returns the first n user ids.
+func (s *store) sampleIDs(n int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.ids[:min(n, len(s.ids))]...)
+}
