@@ -24,7 +24,7 @@ check: ## gofmt, go vet and go mod tidy must leave nothing to change
 
 bench: ## run the benchmarks and bench scripts, printing ratios against same-run baselines
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@for s in bench/*.sh; do [ -f "$$s" ] && bash "$$s" || true; done
+	@for s in bench/*.sh; do bash "$$s" || exit 1; done
 
 fuzz: ## fuzz each parser of outside input for 20s
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./scenarios

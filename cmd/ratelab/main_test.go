@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	code := 0
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		code = 1
+		errOut.WriteString(err.Error())
+		if _, ok := err.(usageError); ok || isFlagError(err) {
+			code = 2
+		}
+	}
+	return code, out.String(), errOut.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"version"}, 0, "ratelab "},
+		{[]string{"scenarios", "list"}, 0, "seed-eu-identity"},
+		{[]string{"scenarios", "show", "retry-after-zero"}, 0, "mode: zero"},
+		{[]string{"scenarios", "show", "nope"}, 2, "no embedded scenario"},
+		{[]string{"scenarios", "validate", "../../scenarios/testdata/invalid/no-unit.yaml"}, 2, `no-unit.yaml:7: gateway.buckets[0].window: "60" has no unit`},
+		{[]string{"strategies", "list"}, 0, "decorrelated-jitter"},
+		{[]string{"gateway", "--bogus"}, 2, "unknown flag"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"gateway", "--scenario", "no-such-thing"}, 2, "neither an embedded scenario"},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(out+errOut, c.out) {
+			t.Errorf("%v: exit %d, want %d; output %q", c.args, code, c.code, out+errOut)
+		}
+	}
+}
+
+func TestValidateEveryEmbeddedScenarioFile(t *testing.T) {
+	dir := t.TempDir()
+	_, src, _ := runCLI(t, "scenarios", "show", "seed-eu-identity")
+	f := dir + "/seed.yaml"
+	os.WriteFile(f, []byte(src), 0o644)
+	if code, out, _ := runCLI(t, "scenarios", "validate", f); code != 0 || !strings.HasPrefix(out, "ok") {
+		t.Fatalf("validate a shown scenario: %d %s", code, out)
+	}
+}
+
+func TestHelpTeaches(t *testing.T) {
+	for _, cmd := range [][]string{{"--help"}, {"gateway", "--help"}, {"scenarios", "validate", "--help"}} {
+		_, out, _ := runCLI(t, cmd...)
+		if !strings.Contains(out, "Example") && !strings.Contains(out, "Examples") {
+			t.Errorf("%v --help has no examples:\n%s", cmd, out)
+		}
+	}
+}
