@@ -43,8 +43,8 @@ type Scenario struct {
 	File string `yaml:"-"`
 	// OpenClients reports that the file listed no clients: the gateway then
 	// accepts any client id and secret, and the probe uses "sync-job".
-	OpenClients bool `yaml:"-"`
-	lines map[string]int // field path -> line, for semantic errors
+	OpenClients bool           `yaml:"-"`
+	lines       map[string]int // field path -> line, for semantic errors
 }
 
 // Gateway describes the mock gateway.

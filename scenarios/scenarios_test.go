@@ -1,8 +1,8 @@
 package scenarios
 
 import (
-	"math"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
