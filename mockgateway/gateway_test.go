@@ -591,3 +591,32 @@ func TestRetryAfterMatchesTrueWaitWhenAccurate(t *testing.T) {
 		t.Fatalf("after waiting Retry-After: %d", w.Code)
 	}
 }
+
+func TestDroppedConnection(t *testing.T) {
+	sc, err := scenarios.Parse("drop.yaml", []byte("name: drop\ngateway:\n  faults: {drop: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf syncBuffer
+	run, err := Start(Options{Scenario: sc, Log: &logBuf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(run.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"c"}, "client_secret": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok map[string]any
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	req, _ := http.NewRequest("GET", run.URL+"/api/v2/users", nil)
+	req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("dropped connection answered %s", resp.Status)
+	}
+	run.Shutdown(context.Background())
+	if !strings.Contains(logBuf.String(), `"status":0,"fault":"drop"`) {
+		t.Fatalf("no record of the dropped connection:\n%s", logBuf.String())
+	}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestGatewaySIGTERMUnderLoad runs `ratelab gateway` as the CLI does, sends
+// the process a real SIGTERM while clients are mid-load, and checks that
+// the access log holds one request record per response received.
+func TestGatewaySIGTERMUnderLoad(t *testing.T) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	logFile := filepath.Join(t.TempDir(), "access.jsonl")
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- runGateway(ctx, pw, gatewayOpts{scenario: "healthy", addr: "127.0.0.1:0", log: logFile, grace: 5 * time.Second})
+		pw.Close()
+	}()
+	var base string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 3 && f[0] == "base" {
+			base = f[2]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if base == "" {
+		t.Fatal("gateway printed no base URL")
+	}
+	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"sync-job"}, "client_secret": {"sync-job-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok map[string]any
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	var responses atomic.Int64
+	responses.Add(1)
+	var wg sync.WaitGroup
+	quit := make(chan struct{})
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Timeout: 5 * time.Second}
+			for {
+				select {
+				case <-quit:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("GET", base+"/api/v2/users?pageSize=1", nil)
+				req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+				resp, err := c.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				responses.Add(1)
+			}
+		}()
+	}
+	time.Sleep(400 * time.Millisecond)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	close(quit)
+	wg.Wait()
+	data, _ := os.ReadFile(logFile)
+	n := strings.Count(string(data), `"type":"request"`)
+	if int64(n) != responses.Load() || n < 10 {
+		t.Fatalf("%d request records for %d responses", n, responses.Load())
+	}
+	if !strings.Contains(string(data), `"type":"background"`) {
+		t.Fatal("log not closed with its background record")
+	}
+}
