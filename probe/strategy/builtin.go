@@ -34,14 +34,14 @@ var (
 
 func init() {
 	Register(Info{Name: "none", Summary: "never retry", Formula: "stop after the first attempt"},
-		func(Values) (Policy, error) {
+		func(*Values) (Policy, error) {
 			return PolicyFunc(func(Outcome, *rand.Rand) Decision { return Decision{Stop: true} }), nil
 		})
 
 	Register(Info{Name: "naive", Summary: "the seed report's loop: sleep exactly Retry-After, retry forever",
 		Formula: "wait = Retry-After, or default when absent; only the runner's caps stop it",
 		Params:  []Param{{"default", "5s", "wait when there is no Retry-After"}}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			def := v.Duration("default")
 			return PolicyFunc(func(o Outcome, _ *rand.Rand) Decision {
 				if o.HasRetryAfter {
@@ -53,14 +53,14 @@ func init() {
 
 	Register(Info{Name: "fixed", Summary: "constant delay", Formula: "wait = delay",
 		Params: []Param{{"delay", "1s", "wait between attempts"}}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			d := v.Duration("delay")
 			return PolicyFunc(func(Outcome, *rand.Rand) Decision { return Decision{Wait: d} }), nil
 		})
 
 	Register(Info{Name: "exponential", Summary: "exponential backoff, no jitter",
 		Formula: "wait = min(cap, base·2^n)", Params: []Param{baseParam, capParam}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			base, cp := v.Duration("base"), v.Duration("cap")
 			return PolicyFunc(func(o Outcome, _ *rand.Rand) Decision {
 				return Decision{Wait: Exp(base, cp, o.Attempt)}
@@ -69,7 +69,7 @@ func init() {
 
 	Register(Info{Name: "full-jitter", Summary: "exponential backoff, fully jittered (AWS architecture blog)",
 		Formula: "wait = U(0, min(cap, base·2^n))", Params: []Param{baseParam, capParam}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			base, cp := v.Duration("base"), v.Duration("cap")
 			return PolicyFunc(func(o Outcome, rng *rand.Rand) Decision {
 				return Decision{Wait: uniform(rng, 0, Exp(base, cp, o.Attempt))}
@@ -78,7 +78,7 @@ func init() {
 
 	Register(Info{Name: "equal-jitter", Summary: "half fixed, half jittered exponential backoff",
 		Formula: "t = min(cap, base·2^n); wait = t/2 + U(0, t/2)", Params: []Param{baseParam, capParam}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			base, cp := v.Duration("base"), v.Duration("cap")
 			return PolicyFunc(func(o Outcome, rng *rand.Rand) Decision {
 				t := Exp(base, cp, o.Attempt)
@@ -89,7 +89,7 @@ func init() {
 	Register(Info{Name: "decorrelated-jitter", Summary: "each wait drawn from the last, per client",
 		Formula: "sleep = min(cap, U(base, 3·sleep)), starting at base, back to base on success",
 		Params:  []Param{baseParam, capParam}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			return &decorrelated{base: v.Duration("base"), cap: v.Duration("cap"), sleep: v.Duration("base")}, nil
 		})
 
@@ -98,27 +98,27 @@ func init() {
 	Register(Info{Name: "retry-after", Summary: "honour Retry-After, clamped and jittered; back off when it is absent or 0",
 		Formula: "wait = clamp(RA, floor, cap)·(1 + U(0, jitter)); RA absent or 0: U(0, min(cap, base·2^n))",
 		Params:  raParams},
-		func(v Values) (Policy, error) {
-			r := newRetryAfter(&v)
+		func(v *Values) (Policy, error) {
+			r := newRetryAfter(v)
 			return PolicyFunc(r.after), nil
 		})
 
 	Register(Info{Name: "token-bucket", Summary: "client-side pacing with x/time/rate, plus retry-after",
 		Formula: "sends paced to rate with burst; retries as retry-after",
 		Params:  append([]Param{{"rate", "3/s", "client-side send rate"}, {"burst", "1", "client-side burst"}}, raParams...)},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			b := v.Int("burst")
 			if b < 1 {
 				b = 1
 			}
-			return &tokenBucket{lim: rate.NewLimiter(rate.Limit(v.Rate("rate")), b), ra: newRetryAfter(&v)}, nil
+			return &tokenBucket{lim: rate.NewLimiter(rate.Limit(v.Rate("rate")), b), ra: newRetryAfter(v)}, nil
 		})
 
 	Register(Info{Name: "retry-budget", Summary: "retries only while they stay a small share of requests",
 		Formula: "retry allowed while retries ≤ ratio·requests + min_per_second·10s over the last 10s; wait as full-jitter, at least Retry-After",
 		Params: []Param{{"ratio", "0.1", "retries per request"}, {"min_per_second", "1", "retries always allowed per second"},
 			baseParam, capParam}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			return &budget{ratio: v.Float("ratio"), minPerS: v.Float("min_per_second"),
 				base: v.Duration("base"), cap: v.Duration("cap")}, nil
 		})
@@ -128,16 +128,16 @@ func init() {
 	Register(Info{Name: "aws-standard", Summary: "the AWS SDKs' standard retry mode",
 		Formula: "wait = U(0,1)·min(cap, base·2^n); each retry costs 5 from a 500 quota (10 for transport errors), success refunds",
 		Params:  awsParams},
-		func(v Values) (Policy, error) { return newAWS(&v, false), nil })
+		func(v *Values) (Policy, error) { return newAWS(v, false), nil })
 	Register(Info{Name: "aws-adaptive", Summary: "AWS standard plus the CUBIC client-side rate limiter",
 		Formula: "standard retries; sends paced by a token bucket whose rate falls to 0.7× on throttling and regrows as CUBIC",
 		Params:  awsParams},
-		func(v Values) (Policy, error) { return newAWS(&v, true), nil })
+		func(v *Values) (Policy, error) { return newAWS(v, true), nil })
 
 	Register(Info{Name: "sre-throttle", Summary: "Google SRE adaptive throttling: reject locally when the backend refuses",
 		Formula: "drop locally with p = max(0, (requests − K·accepts)/(requests + 1)) over 2 min; retries as full-jitter",
 		Params:  []Param{{"k", "2", "multiplier K"}, baseParam, capParam}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			return &sre{k: v.Float("k"), base: v.Duration("base"), cap: v.Duration("cap")}, nil
 		})
 
@@ -145,7 +145,7 @@ func init() {
 		Formula: "pace at r; on 429 r = min(r, admitted rate)·decrease and pause for a sane Retry-After; on success r grows by increase·r per second",
 		Params: []Param{{"decrease", "0.85", "rate multiplier on a 429"}, {"increase", "0.05", "fractional rate growth per second without 429s"},
 			{"min_rate", "0.2/s", "slowest pace"}, {"cap", "60s", "longest wait honoured"}}},
-		func(v Values) (Policy, error) {
+		func(v *Values) (Policy, error) {
 			return &adaptive{decrease: v.Float("decrease"), increase: v.Float("increase"),
 				minRate: v.Rate("min_rate"), cap: v.Duration("cap")}, nil
 		})

@@ -84,7 +84,7 @@ type Params map[string]string
 
 // Factory builds a policy from parameters that have already been checked
 // against the strategy's Info and completed with defaults.
-type Factory func(p Values) (Policy, error)
+type Factory func(p *Values) (Policy, error)
 
 type entry struct {
 	info Info
@@ -178,7 +178,7 @@ func New(name string, p Params) (Policy, error) {
 		}
 		vals.v[k] = v
 	}
-	pol, err := e.new(vals)
+	pol, err := e.new(&vals)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,220 @@
+package strategy
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+func mustNew(t *testing.T, name string, p Params) Policy {
+	t.Helper()
+	pol, err := New(name, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pol
+}
+
+func throttled(n int, ra time.Duration, has bool) Outcome {
+	return Outcome{Now: t0, Attempt: n, Status: 429, RetryAfter: ra, HasRetryAfter: has, Retryable: true, Throttled: true}
+}
+
+func TestDeterministicFormulas(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	cases := []struct {
+		name string
+		p    Params
+		o    Outcome
+		want Decision
+	}{
+		{"none", nil, throttled(1, 0, true), Decision{Stop: true}},
+		{"naive", nil, throttled(1, 0, true), Decision{Wait: 0}},
+		{"naive", nil, throttled(3, 30*time.Second, true), Decision{Wait: 30 * time.Second}},
+		{"naive", nil, throttled(1, 0, false), Decision{Wait: 5 * time.Second}},
+		{"fixed", Params{"delay": "250ms"}, throttled(7, 0, true), Decision{Wait: ms(250)}},
+		{"exponential", nil, throttled(1, 0, false), Decision{Wait: ms(200)}},
+		{"exponential", nil, throttled(3, 0, false), Decision{Wait: ms(800)}},
+		{"exponential", Params{"cap": "1s"}, throttled(10, 0, false), Decision{Wait: time.Second}},
+		{"exponential", nil, throttled(200, 0, false), Decision{Wait: 30 * time.Second}},
+		{"retry-after", Params{"jitter": "0"}, throttled(1, 3*time.Second, true), Decision{Wait: 3 * time.Second}},
+		{"retry-after", Params{"jitter": "0", "cap": "10s"}, throttled(1, 42*time.Second, true), Decision{Wait: 10 * time.Second}},
+		{"retry-after", Params{"jitter": "0", "floor": "1s"}, throttled(1, ms(10), true), Decision{Wait: time.Second}},
+	}
+	for _, c := range cases {
+		got := mustNew(t, c.name, c.p).After(c.o, rng)
+		if got != c.want {
+			t.Errorf("%s %v after attempt %d (RA %v): %+v, want %+v", c.name, c.p, c.o.Attempt, c.o.RetryAfter, got, c.want)
+		}
+	}
+}
+
+// TestJitterShapes checks the jittered distributions with fixed seeds and
+// explicit bounds.
+func TestJitterShapes(t *testing.T) {
+	const n = 20000
+	sample := func(name string, attempt int) (lo, hi, mean time.Duration) {
+		pol := mustNew(t, name, Params{"base": "100ms", "cap": "30s"})
+		rng := rand.New(rand.NewPCG(7, 7))
+		lo, hi = time.Hour, 0
+		var sum time.Duration
+		for i := 0; i < n; i++ {
+			w := pol.After(throttled(attempt, 0, false), rng).Wait
+			lo, hi, sum = min(lo, w), max(hi, w), sum+w
+		}
+		return lo, hi, sum / n
+	}
+	// full-jitter at n=3: U(0, 800ms): mean 400ms, sd of the mean ~1.6ms.
+	lo, hi, mean := sample("full-jitter", 3)
+	if lo < 0 || hi > ms(800) || mean < ms(390) || mean > ms(410) || lo > ms(5) || hi < ms(795) {
+		t.Errorf("full-jitter: [%v, %v] mean %v", lo, hi, mean)
+	}
+	// equal-jitter at n=3: 400ms + U(0, 400ms): mean 600ms.
+	lo, hi, mean = sample("equal-jitter", 3)
+	if lo < ms(400) || hi > ms(800) || mean < ms(595) || mean > ms(605) {
+		t.Errorf("equal-jitter: [%v, %v] mean %v", lo, hi, mean)
+	}
+	// decorrelated: always within [base, cap].
+	lo, hi, _ = sample("decorrelated-jitter", 1)
+	if lo < ms(100) || hi > 30*time.Second {
+		t.Errorf("decorrelated: [%v, %v]", lo, hi)
+	}
+}
+
+func TestDecorrelatedGrowsFromLastSleep(t *testing.T) {
+	pol := mustNew(t, "decorrelated-jitter", Params{"base": "100ms", "cap": "10s"})
+	rng := rand.New(rand.NewPCG(3, 3))
+	prev := ms(100)
+	for i := 1; i < 50; i++ {
+		w := pol.After(throttled(i, 0, false), rng).Wait
+		if w < ms(100) || w > min(3*prev, 10*time.Second) {
+			t.Fatalf("step %d: %v not in [100ms, 3·%v]", i, w, prev)
+		}
+		prev = w
+	}
+	pol.After(Outcome{Now: t0, Status: 200}, rng) // success resets to base
+	if w := pol.After(throttled(1, 0, false), rng).Wait; w > ms(300) {
+		t.Fatalf("after success: %v > 3·base", w)
+	}
+}
+
+func TestRetryBudget(t *testing.T) {
+	pol := mustNew(t, "retry-budget", Params{"ratio": "0.1", "min_per_second": "0"})
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 100; i++ {
+		pol.Pace(t0, rng)
+	}
+	allowed := 0
+	for i := 0; i < 50; i++ {
+		if !pol.After(throttled(1, 0, false), rng).Stop {
+			allowed++
+		}
+	}
+	if allowed != 10 {
+		t.Fatalf("budget 0.1 of 100 requests allowed %d retries", allowed)
+	}
+}
+
+func TestAWSStandardQuotaAndAttempts(t *testing.T) {
+	pol := mustNew(t, "aws-standard", Params{"quota": "12"})
+	rng := rand.New(rand.NewPCG(1, 2))
+	if d := pol.After(throttled(3, 0, false), rng); !d.Stop {
+		t.Fatal("retried past max_attempts 3")
+	}
+	ok := 0
+	for i := 0; i < 5; i++ {
+		if d := pol.After(throttled(1, 0, false), rng); !d.Stop {
+			ok++
+			if d.Wait > time.Second {
+				t.Fatalf("first retry waited %v > base 1s", d.Wait)
+			}
+		}
+	}
+	if ok != 2 {
+		t.Fatalf("quota 12 at cost 5 allowed %d retries, want 2", ok)
+	}
+}
+
+func TestSREThrottleDropsWhenBackendRefuses(t *testing.T) {
+	pol := mustNew(t, "sre-throttle", nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	drops := 0
+	now := t0
+	for i := 0; i < 1000; i++ {
+		now = now.Add(ms(10))
+		_, drop := pol.Pace(now, rng)
+		if drop {
+			drops++
+			continue
+		}
+		pol.After(Outcome{Now: now, Attempt: 1, Status: 429, Retryable: true, Throttled: true}, rng)
+	}
+	// With no accepts p -> req/(req+1): nearly everything is dropped.
+	if drops < 900 {
+		t.Fatalf("only %d of 1000 dropped with every request refused", drops)
+	}
+}
+
+func TestAdaptivePacesAfterThrottling(t *testing.T) {
+	pol := mustNew(t, "adaptive", nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := t0
+	// 20 req/s admitted for 10 s, then a 429 with a lying Retry-After: 0.
+	for i := 0; i < 200; i++ {
+		now = now.Add(ms(50))
+		if w, _ := pol.Pace(now, rng); w != 0 {
+			t.Fatalf("paced before any 429: %v", w)
+		}
+		pol.After(Outcome{Now: now, Attempt: 1, Status: 200}, rng)
+	}
+	d := pol.After(throttled(1, 0, true), rng)
+	if d.Stop {
+		t.Fatal("adaptive gave up")
+	}
+	w1, _ := pol.Pace(now, rng)
+	w2, _ := pol.Pace(now, rng)
+	// Learned rate 20·0.85 = 17/s: sends spaced ~59ms.
+	if gap := w2 - w1; gap < ms(50) || gap > ms(70) {
+		t.Fatalf("pace gap %v, want ~59ms", gap)
+	}
+	o := throttled(1, 5*time.Second, true)
+	o.Now = now
+	pol.After(o, rng)
+	if w, _ := pol.Pace(now, rng); w < 5*time.Second {
+		t.Fatalf("a 5s Retry-After did not pause the client: %v", w)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	names := Names()
+	if len(names) != 14 || names[0] != "none" || names[13] != "adaptive" {
+		t.Fatalf("Names() = %v", names)
+	}
+	for _, in := range Infos() {
+		if in.Summary == "" || in.Formula == "" {
+			t.Errorf("%s lacks a summary or formula", in.Name)
+		}
+		if _, err := New(in.Name, nil); err != nil {
+			t.Errorf("%s with defaults: %v", in.Name, err)
+		}
+	}
+	for _, bad := range []struct {
+		name string
+		p    Params
+		want string
+	}{
+		{"nope", nil, `unknown strategy "nope" (valid: none, naive`},
+		{"full-jitter", Params{"bsae": "1s"}, `full-jitter has no parameter "bsae" (valid: base, cap)`},
+		{"full-jitter", Params{"base": "10"}, `full-jitter.base: "10" is not a non-negative duration`},
+		{"none", Params{"x": "1"}, "none takes no parameters"},
+		{"token-bucket", Params{"rate": "fast"}, `token-bucket.rate: "fast" is not a positive rate`},
+	} {
+		if _, err := New(bad.name, bad.p); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("New(%s, %v) = %v, want %q", bad.name, bad.p, err, bad.want)
+		}
+	}
+}
