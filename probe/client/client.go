@@ -1,0 +1,271 @@
+// Package client is a Genesys Cloud API client for the probe: it logs in
+// with client credentials, caches and refreshes its token, and makes single
+// HTTP attempts at the users and SCIM endpoints, reporting each as data
+// (status, Retry-After, error code, correlation id) rather than retrying.
+// Retrying is the runner's job, under a strategy.
+//
+// It declares its own wire types and does not import the mock gateway.
+// Secrets never appear in its errors.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// User is the part of a Genesys User the sync job reads and writes.
+type User struct {
+	ID         string `json:"id"`
+	Name       string `json:"name,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Department string `json:"department,omitempty"`
+	Title      string `json:"title,omitempty"`
+	Version    int64  `json:"version"`
+}
+
+// Response is the outcome of one HTTP attempt.
+type Response struct {
+	Status        int
+	RetryAfter    string // the header as received; "" when absent
+	CorrelationID string
+	ErrorCode     string // "code" of a Genesys error body, "error" of an OAuth one
+	ETag          string
+	Body          []byte
+}
+
+// ErrLoginThrottled is returned when the login service refuses a token
+// with its 400 "rate limit exceeded" answer.
+var ErrLoginThrottled = errors.New("client: token endpoint rate limit exceeded")
+
+// Client talks to one Genesys Cloud environment. Safe for concurrent use.
+type Client struct {
+	// BaseURL is the API base, e.g. https://api.mypurecloud.de or a mock's
+	// http://127.0.0.1:8080.
+	BaseURL string
+	// LoginURL is the OAuth host; LoginURLFor(BaseURL) by default.
+	LoginURL string
+	HTTP     *http.Client
+	// Now is the clock for token expiry; nil means time.Now.
+	Now func() time.Time
+
+	id, secret string
+	mu         sync.Mutex
+	token      string
+	expires    time.Time
+	logins     int
+}
+
+// LoginURLFor derives the login host the way the official SDKs do: by
+// replacing "//api." with "//login.". A base without "api." (a mock on
+// 127.0.0.1) logs in on the same host.
+func LoginURLFor(base string) string {
+	return strings.Replace(strings.TrimRight(base, "/"), "//api.", "//login.", 1)
+}
+
+// New returns a client for base with the given credentials.
+func New(base, clientID, clientSecret string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Client{BaseURL: strings.TrimRight(base, "/"), LoginURL: LoginURLFor(base), HTTP: hc, id: clientID, secret: clientSecret}
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Logins returns how many tokens the client has minted.
+func (c *Client) Logins() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.logins
+}
+
+// Token returns a cached access token, logging in when there is none or it
+// expires within 60 seconds.
+func (c *Client) Token(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" && c.now().Before(c.expires.Add(-60*time.Second)) {
+		return c.token, nil
+	}
+	form := url.Values{"grant_type": {"client_credentials"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.LoginURL+"/oauth/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", fmt.Errorf("client: login: %w", err)
+	}
+	req.SetBasicAuth(c.id, c.secret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("client: login to %s: %w", c.LoginURL, redact(err, c.secret))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+		Error       string `json:"error"`
+		Description string `json:"description"`
+	}
+	_ = json.Unmarshal(body, &tok)
+	if resp.StatusCode == http.StatusBadRequest && strings.HasPrefix(tok.Description, "rate limit exceeded") {
+		return "", ErrLoginThrottled
+	}
+	if resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
+		return "", fmt.Errorf("client: login as %s: %s %s", c.id, resp.Status, tok.Error)
+	}
+	c.token, c.logins = tok.AccessToken, c.logins+1
+	c.expires = c.now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	return c.token, nil
+}
+
+// redact removes a secret from an error's text.
+func redact(err error, secret string) error {
+	if secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), secret, "[redacted]"))
+}
+
+// Do makes one attempt of method on path (below BaseURL) with a JSON body
+// and extra headers. A transport failure is an error; every HTTP status,
+// 4xx and 5xx included, is a Response.
+func (c *Client) Do(ctx context.Context, method, path string, body any, hdr http.Header) (*Response, error) {
+	tok, err := c.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w", method, path, redact(err, tok))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: reading body: %w", method, path, err)
+	}
+	r := &Response{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"),
+		CorrelationID: resp.Header.Get("ININ-Correlation-Id"), ETag: resp.Header.Get("ETag"), Body: b}
+	if resp.StatusCode >= 400 {
+		var e struct {
+			Code  string `json:"code"`
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil {
+			r.ErrorCode = e.Code
+			if r.ErrorCode == "" {
+				r.ErrorCode = e.Error
+			}
+		}
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		// Forget the token so the next attempt logs in again.
+		c.mu.Lock()
+		if c.token == tok {
+			c.token = ""
+		}
+		c.mu.Unlock()
+	}
+	return r, nil
+}
+
+// GetUser reads a user.
+func (c *Client) GetUser(ctx context.Context, id string) (*Response, *User, error) {
+	r, err := c.Do(ctx, http.MethodGet, "/api/v2/users/"+url.PathEscape(id), nil, nil)
+	if err != nil || r.Status != http.StatusOK {
+		return r, nil, err
+	}
+	var u User
+	if err := json.Unmarshal(r.Body, &u); err != nil {
+		return r, nil, fmt.Errorf("client: GET user %s: %w", id, err)
+	}
+	return r, &u, nil
+}
+
+// Changes are the fields an update sets; empty fields are left alone.
+type Changes struct {
+	Email      string `json:"email,omitempty"`
+	Department string `json:"department,omitempty"`
+	Title      string `json:"title,omitempty"`
+	Name       string `json:"name,omitempty"`
+}
+
+// PatchUser updates a user, carrying the version it was read at.
+func (c *Client) PatchUser(ctx context.Context, id string, version int64, ch Changes) (*Response, error) {
+	body := map[string]any{"version": version}
+	addChanges(body, ch)
+	return c.Do(ctx, http.MethodPatch, "/api/v2/users/"+url.PathEscape(id), body, nil)
+}
+
+// PutUser sends the seed report's call: PUT with email and department and
+// no version. The real API has no such endpoint; scenarios may enable it.
+func (c *Client) PutUser(ctx context.Context, id string, ch Changes) (*Response, error) {
+	body := map[string]any{}
+	addChanges(body, ch)
+	return c.Do(ctx, http.MethodPut, "/api/v2/users/"+url.PathEscape(id), body, nil)
+}
+
+// ScimUpdate replaces fields of a SCIM user with If-Match on etag.
+func (c *Client) ScimUpdate(ctx context.Context, id, etag string, ch Changes) (*Response, error) {
+	var ops []map[string]any
+	add := func(path, v string) {
+		if v != "" {
+			ops = append(ops, map[string]any{"op": "replace", "path": path, "value": v})
+		}
+	}
+	add("displayName", ch.Name)
+	add("title", ch.Title)
+	add(`emails[type eq "work"].value`, ch.Email)
+	add("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", ch.Department)
+	body := map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": ops}
+	hdr := http.Header{}
+	if etag != "" {
+		hdr.Set("If-Match", etag)
+	}
+	return c.Do(ctx, http.MethodPatch, "/api/v2/scim/v2/users/"+url.PathEscape(id), body, hdr)
+}
+
+// ScimGet reads a SCIM user; the response's ETag carries its version.
+func (c *Client) ScimGet(ctx context.Context, id string) (*Response, error) {
+	return c.Do(ctx, http.MethodGet, "/api/v2/scim/v2/users/"+url.PathEscape(id), nil, nil)
+}
+
+func addChanges(body map[string]any, ch Changes) {
+	for k, v := range map[string]string{"email": ch.Email, "department": ch.Department, "title": ch.Title, "name": ch.Name} {
+		if v != "" {
+			body[k] = v
+		}
+	}
+}
