@@ -12,9 +12,9 @@ import (
 
 func TestLoginURLFor(t *testing.T) {
 	cases := map[string]string{
-		"https://api.mypurecloud.de":  "https://login.mypurecloud.de",
+		"https://api.mypurecloud.de":   "https://login.mypurecloud.de",
 		"https://api.usw2.pure.cloud/": "https://login.usw2.pure.cloud",
-		"http://127.0.0.1:8080":       "http://127.0.0.1:8080",
+		"http://127.0.0.1:8080":        "http://127.0.0.1:8080",
 	}
 	for in, want := range cases {
 		if got := LoginURLFor(in); got != want {
