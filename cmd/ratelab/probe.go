@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ratelab/ratelab/internal/version"
+	"github.com/ratelab/ratelab/probe"
+	"github.com/ratelab/ratelab/probe/strategy"
+)
+
+type probeOpts struct {
+	scenario, target, strategy, rate, input, out, gatewayLog, operation string
+	params                                                              []string
+	concurrency, ops, maxAttempts, maxRequests                          int
+	maxDuration, ramp, grace                                            time.Duration
+	seed                                                                uint64
+	poisson, quiet, allowWrites, insecure                               bool
+}
+
+func newProbeCmd() *cobra.Command {
+	var o probeOpts
+	cmd := &cobra.Command{
+		Use:   "probe",
+		Short: "Run the sync client under a retry strategy and record every attempt",
+		Long: `Run the bulk user-sync client — the seed report's job, done properly — under a
+workload and a retry strategy, and record every attempt to a JSON Lines log.
+
+Without --target the scenario's gateway is started in-process on
+127.0.0.1:0 (real sockets, real time). With --target the client runs against
+a live Genesys Cloud API: credentials come only from GENESYS_CLIENT_ID and
+GENESYS_CLIENT_SECRET; plain http to a non-loopback host is refused unless
+--insecure; writes need --allow-writes; total requests are capped at 1000
+unless --max-requests says otherwise.
+
+Every strategy runs under hard caps (--max-attempts per operation,
+--max-requests, --max-duration). Ctrl-C stops new work, lets requests in
+flight finish within --grace, and writes every record and the summary.
+
+Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
+--rate 1/s..20/s --ramp 60s for a linear ramp, or --concurrency N workers
+(closed loop).`,
+		Example: `  ratelab probe --scenario seed-eu-identity --strategy naive --ops 50
+  ratelab probe --scenario seed-eu-identity --strategy adaptive --out attempts.jsonl
+  ratelab probe --scenario healthy --concurrency 8 --ops 500 --strategy full-jitter --param base=50ms
+  GENESYS_CLIENT_ID=... GENESYS_CLIENT_SECRET=... \
+    ratelab probe --target https://api.mypurecloud.de --operation get-user --rate 2/s --ops 100`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runProbe(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.scenario, "scenario", "seed-eu-identity", "embedded scenario NAME or scenario FILE")
+	f.StringVar(&o.target, "target", "", "live API base URL (default: the scenario's gateway, in-process)")
+	f.StringVar(&o.strategy, "strategy", "", "retry strategy (default: the scenario's; see 'ratelab strategies list')")
+	f.StringArrayVar(&o.params, "param", nil, "strategy parameter NAME=VALUE (repeatable)")
+	f.StringVar(&o.operation, "operation", "", "update-user, patch-user, put-user, scim-update or get-user (default: the scenario's)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "closed-loop workers")
+	f.StringVar(&o.rate, "rate", "", "open-loop arrival rate, e.g. 5/s, or a ramp 1/s..20/s with --ramp")
+	f.DurationVar(&o.ramp, "ramp", 0, "ramp duration for --rate A..B")
+	f.BoolVar(&o.poisson, "poisson", false, "Poisson arrivals instead of evenly spaced")
+	f.IntVar(&o.ops, "ops", 0, "operations to run (default: the scenario's)")
+	f.StringVar(&o.input, "input", "", "work FILE: CSV or JSON Lines of id, email, department, title, name, version")
+	f.StringVar(&o.out, "out", "", "write the attempt log (JSON Lines) to FILE")
+	f.StringVar(&o.gatewayLog, "gateway-log", "", "write the in-process gateway's access log to FILE")
+	f.Uint64Var(&o.seed, "seed", 0, "seed (0: the scenario's)")
+	f.IntVar(&o.maxAttempts, "max-attempts", 0, "cap on attempts per operation (default: the scenario's, else 20)")
+	f.IntVar(&o.maxRequests, "max-requests", 0, "cap on total requests (default: ops × max-attempts; 1000 for live targets)")
+	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap on the run's duration (default: the scenario's, else 10m)")
+	f.DurationVar(&o.grace, "grace", 5*time.Second, "time in-flight requests get to finish after Ctrl-C")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	f.BoolVar(&o.allowWrites, "allow-writes", false, "permit write operations against a live (non-loopback) target")
+	f.BoolVar(&o.insecure, "insecure", false, "permit plain http:// to a non-loopback target")
+	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
+	_ = cmd.RegisterFlagCompletionFunc("strategy", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return strategy.Names(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// parseRate reads "5/s", "300/min" or a ramp "1/s..20/s".
+func parseRate(s string) (from, to float64, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ramp := strings.Cut(s, "..")
+	if from, err = rateValue(a); err != nil {
+		return 0, 0, err
+	}
+	if ramp {
+		if to, err = rateValue(b); err != nil {
+			return 0, 0, err
+		}
+	}
+	return from, to, nil
+}
+
+func rateValue(s string) (float64, error) {
+	num, per, ok := strings.Cut(strings.TrimSpace(s), "/")
+	var n float64
+	if _, err := fmt.Sscan(num, &n); err != nil || n <= 0 {
+		return 0, fmt.Errorf("--rate %q: want a positive rate such as 5/s or 300/min", s)
+	}
+	if !ok {
+		return n, nil
+	}
+	switch per {
+	case "s":
+		return n, nil
+	case "min":
+		return n / 60, nil
+	case "h":
+		return n / 3600, nil
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--rate %q: unit %q is not s, min, h or a duration", s, per)
+	}
+	return n / d.Seconds(), nil
+}
+
+func parseParams(kvs []string) (strategy.Params, error) {
+	if len(kvs) == 0 {
+		return nil, nil
+	}
+	p := strategy.Params{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--param %q: want NAME=VALUE", kv)
+		}
+		p[k] = v
+	}
+	return p, nil
+}
+
+func createFile(flag, path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usage(fmt.Errorf("%s: %w", flag, err))
+	}
+	return f, nil
+}
+
+func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
+	sc, err := openScenario(o.scenario)
+	if err != nil {
+		return err
+	}
+	from, to, err := parseRate(o.rate)
+	if err != nil {
+		return usage(err)
+	}
+	if to > 0 && o.ramp <= 0 {
+		return usagef("--rate %s is a ramp: give its duration with --ramp", o.rate)
+	}
+	params, err := parseParams(o.params)
+	if err != nil {
+		return usage(err)
+	}
+	opts := probe.Options{Scenario: sc, Target: o.target, Strategy: o.strategy, Params: params, Operation: o.operation,
+		Concurrency: o.concurrency, Rate: from, RampTo: to, Ramp: o.ramp, Poisson: o.poisson, Ops: o.ops, Input: o.input,
+		Seed: o.seed, MaxAttempts: o.maxAttempts, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Grace: o.grace,
+		AllowWrites: o.allowWrites, Insecure: o.insecure, Version: version.String(), Getenv: os.Getenv}
+	logf, err := createFile("--out", o.out)
+	if err != nil {
+		return err
+	}
+	if logf != nil {
+		defer logf.Close()
+		opts.Log = logf
+	}
+	gwf, err := createFile("--gateway-log", o.gatewayLog)
+	if err != nil {
+		return err
+	}
+	if gwf != nil {
+		defer gwf.Close()
+		opts.GatewayLog = gwf
+	}
+	var bar *progressbar.ProgressBar
+	if f, ok := errOut.(*os.File); ok && !o.quiet && term.IsTerminal(int(f.Fd())) {
+		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("probe"),
+			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		opts.Progress = func(p probe.Progress) {
+			if bar.GetMax() != p.Total {
+				bar.ChangeMax(p.Total)
+			}
+			rate := float64(p.Done) / max(p.Elapsed.Seconds(), 1e-9)
+			bar.Describe(fmt.Sprintf("ops ok %d failed %d · attempts %d · 429s %d · %.1f ops/s", p.OK, p.Failed, p.Attempts, p.Throttled, rate))
+			_ = bar.Set(p.Done)
+		}
+	}
+	res, err := probe.Probe(ctx, opts)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		if errors.Is(err, probe.ErrUsage) {
+			return usage(errors.New(strings.TrimPrefix(err.Error(), "usage: ")))
+		}
+		if res == nil {
+			return err
+		}
+	}
+	printSummary(out, sc.Name, res)
+	if o.out != "" {
+		fmt.Fprintf(out, "attempt log: %s\n", o.out)
+	}
+	if res.Summary.Interrupted {
+		fmt.Fprintln(out, "interrupted: every record up to the stop was written")
+	}
+	return err
+}
+
+func printSummary(out io.Writer, scenario string, res *probe.Result) {
+	s := res.Summary
+	fmt.Fprintf(out, "scenario %s · strategy %s · target %s\n", scenario, res.Strategy, res.Target)
+	t := tablewriter.NewWriter(out)
+	t.Header("metric", "value")
+	rows := [][]string{
+		{"operations", fmt.Sprintf("%d (%d ok, %d failed, %d unfinished)", s.Ops, s.Succeeded, s.Failed, s.Unfinished)},
+		{"success rate (operations)", fmt.Sprintf("%.1f%%", 100*s.SuccessRate)},
+		{"attempt success (ok attempts ÷ attempts)", fmt.Sprintf("%.1f%%", 100*s.AttemptRate)},
+		{"attempts", fmt.Sprintf("%d (%d throttled, %d dropped locally)", s.Attempts, s.Throttled, s.LocalDrops)},
+		{"amplification", fmt.Sprintf("%.2f", s.Amplify)},
+		{"429 ratio", fmt.Sprintf("%.1f%%", 100*s.ThrottleRate)},
+		{"elapsed", time.Duration(s.ElapsedNS).Round(time.Millisecond).String()},
+	}
+	if s.CapReached != "" {
+		rows = append(rows, []string{"cap reached", s.CapReached})
+	}
+	_ = t.Bulk(rows)
+	_ = t.Render()
+}

@@ -1,0 +1,120 @@
+package probe
+
+// Schema is the version of the attempt-log record format.
+const Schema = 1
+
+// The attempt log (JSON Lines) holds one Header, then Attempt and
+// Operation records as they happen, then one Final. Every record has
+// "schema" and "type". Times are nanoseconds since Header.Start.
+
+// Header opens the attempt log.
+type Header struct {
+	Schema      int               `json:"schema"`
+	Type        string            `json:"type"` // "header"
+	Version     string            `json:"version"`
+	Scenario    string            `json:"scenario"`
+	Strategy    string            `json:"strategy"`
+	Params      map[string]string `json:"params,omitempty"`
+	Seed        uint64            `json:"seed"`
+	Target      string            `json:"target"`
+	Clock       string            `json:"clock"` // real or virtual
+	Start       string            `json:"start"` // RFC 3339
+	Operation   string            `json:"operation"`
+	Ops         int               `json:"ops"`
+	Concurrency int               `json:"concurrency,omitempty"`
+	Rate        float64           `json:"rate,omitempty"`
+	Arrival     string            `json:"arrival,omitempty"` // constant or poisson, open loop only
+	MaxAttempts int               `json:"max_attempts"`
+	MaxRequests int               `json:"max_requests"`
+	MaxDuration int64             `json:"max_duration_ns"`
+	// HappyPath is how many requests one operation needs when nothing fails.
+	HappyPath int `json:"happy_path"`
+	// Capacity is the request rate (per second) the scenario leaves for
+	// this client, when known; analysis uses it for efficiency.
+	Capacity float64 `json:"capacity,omitempty"`
+}
+
+// Attempt is one HTTP attempt, or one send the strategy dropped locally.
+type Attempt struct {
+	Schema  int    `json:"schema"`
+	Type    string `json:"type"` // "attempt"
+	Op      int    `json:"op"`
+	Attempt int    `json:"attempt"`
+	Worker  int    `json:"worker"`
+	Client  string `json:"client,omitempty"`
+	Method  string `json:"method"`
+	Route   string `json:"route"`
+	// IntendedNS is when the attempt was meant to be sent (the operation's
+	// intended start, or the previous decision plus its wait); SentNS when
+	// it was, after any pacing.
+	IntendedNS int64 `json:"intended_ns"`
+	SentNS     int64 `json:"sent_ns"`
+	LatencyNS  int64 `json:"latency_ns"`
+	// Status is the HTTP status; 0 for a transport error or a local drop.
+	Status int `json:"status"`
+	// RetryAfter is the header as received; RetryAfterNS its parsed value,
+	// absent when there was none or it was junk.
+	RetryAfter    string `json:"retry_after,omitempty"`
+	RetryAfterNS  *int64 `json:"retry_after_ns,omitempty"`
+	ErrorCode     string `json:"error_code,omitempty"`
+	CorrelationID string `json:"correlation_id,omitempty"`
+	Error         string `json:"error,omitempty"`
+	LocalDrop     bool   `json:"local_drop,omitempty"`
+	// Decision is what followed: done, retry, stop, fail or cap.
+	Decision string `json:"decision"`
+	WaitNS   int64  `json:"wait_ns,omitempty"`
+}
+
+// Operation is one finished (or abandoned) operation.
+type Operation struct {
+	Schema int    `json:"schema"`
+	Type   string `json:"type"` // "operation"
+	Op     int    `json:"op"`
+	Worker int    `json:"worker"`
+	User   string `json:"user"`
+	// StartNS is the intended start; latency is EndNS − StartNS, retries
+	// and queueing included.
+	StartNS  int64 `json:"start_ns"`
+	EndNS    int64 `json:"end_ns"`
+	Attempts int   `json:"attempts"`
+	OK       bool  `json:"ok"`
+	Status   int   `json:"status"`
+	// Reason is ok, attempt-cap, request-cap, time-cap, strategy-stop,
+	// interrupted or status-N (not retryable).
+	Reason string `json:"reason"`
+}
+
+// Final closes the attempt log with the run's summary.
+type Final struct {
+	Schema  int     `json:"schema"`
+	Type    string  `json:"type"` // "summary"
+	Summary Summary `json:"summary"`
+}
+
+// Decisions recorded on attempts.
+const (
+	DecisionDone  = "done"  // the operation succeeded, or moved on to its next request
+	DecisionRetry = "retry" // the strategy chose to retry after wait_ns
+	DecisionStop  = "stop"  // the strategy gave up
+	DecisionFail  = "fail"  // not retryable (e.g. 404)
+	DecisionCap   = "cap"   // a safety cap ended the operation
+)
+
+// Summary counts a run.
+type Summary struct {
+	Ops          int     `json:"ops"`
+	Succeeded    int     `json:"succeeded"`
+	Failed       int     `json:"failed"`
+	Unfinished   int     `json:"unfinished"`
+	Attempts     int     `json:"attempts"`
+	OKAttempts   int     `json:"ok_attempts"`
+	Throttled    int     `json:"throttled"`
+	LocalDrops   int     `json:"local_drops"`
+	ElapsedNS    int64   `json:"elapsed_ns"`
+	Interrupted  bool    `json:"interrupted"`
+	CapReached   string  `json:"cap_reached,omitempty"`
+	SuccessRate  float64 `json:"success_rate"`
+	AttemptRate  float64 `json:"attempt_success"`
+	Amplify      float64 `json:"amplification"`
+	ThrottleRate float64 `json:"ratio_429"`
+}

@@ -1,0 +1,572 @@
+// Package probe runs a real Genesys sync client against the mock gateway or
+// a live API under a workload and a retry strategy, and records every
+// attempt.
+//
+// The runner reads time and waits only through a Clock, so the same code
+// runs on the wall clock over sockets and in virtual time in-process. It
+// enforces hard safety caps under every strategy — attempts per operation,
+// total requests, run duration — so nothing loops forever, not even the
+// seed report's naive loop against Retry-After: 0. Per-attempt failures are
+// data in the attempt log, never errors that stop the run.
+package probe
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ratelab/ratelab/probe/client"
+	"github.com/ratelab/ratelab/probe/strategy"
+)
+
+// Agent is one client identity with its own strategy state and random
+// source. The runner serialises calls to its policy.
+type Agent struct {
+	// Name is the client id, recorded on each attempt.
+	Name   string
+	Client *client.Client
+	Policy strategy.Policy
+	Rand   *rand.Rand
+	mu     sync.Mutex
+}
+
+// Config describes one run.
+type Config struct {
+	// Agents are the clients; operation i uses Agents[i%len(Agents)].
+	Agents []*Agent
+	// Clock is the time source; nil means the wall clock.
+	Clock Clock
+	// Operation is one of update-user, patch-user, put-user, scim-update,
+	// get-user.
+	Operation string
+	Work      []Item
+	// Concurrency is the number of closed-loop workers; used when Rate is 0.
+	Concurrency int
+	// Rate is the open-loop arrival rate in operations per second; 0 means
+	// closed loop. RampTo, when above 0, ramps the rate linearly from Rate
+	// to RampTo over Ramp, then holds it.
+	Rate    float64
+	RampTo  float64
+	Ramp    time.Duration
+	Poisson bool
+	// Safety caps; each must be positive.
+	MaxAttempts int
+	MaxRequests int
+	MaxDuration time.Duration
+	// Grace is how long in-flight requests may take after ctx ends.
+	Grace time.Duration
+	Seed  uint64
+	// Log receives the attempt log; nil means none. Run flushes it.
+	Log io.Writer
+	// Header is written first; the runner fills in the workload fields.
+	Header Header
+	// Progress, when set, is called after every finished operation.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot for a progress display.
+type Progress struct {
+	Total, Done, OK, Failed int
+	Attempts, Throttled     int
+	Elapsed                 time.Duration
+}
+
+// happyPath is how many requests an operation needs when nothing fails.
+func happyPath(op string) int {
+	switch op {
+	case "update-user", "scim-update":
+		return 2
+	}
+	return 1
+}
+
+type runner struct {
+	cfg   Config
+	clock Clock
+	start time.Time
+
+	mu       sync.Mutex // guards everything below and the log
+	w        *bufio.Writer
+	werr     error
+	sum      Summary
+	requests int
+	capHit   string
+}
+
+// Run executes cfg and returns its summary. It returns an error only for a
+// bad configuration or a failure to write the log; failed operations are
+// data. When ctx ends, no new operation starts, in-flight requests get
+// cfg.Grace to finish, and everything recorded is written.
+func Run(ctx context.Context, cfg Config) (*Summary, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg, clock: cfg.Clock}
+	if r.clock == nil {
+		r.clock = &RealClock{}
+	}
+	if cfg.Log != nil {
+		r.w = bufio.NewWriterSize(cfg.Log, 64<<10)
+	}
+	r.start = r.clock.Now()
+	h := cfg.Header
+	h.Schema, h.Type, h.Start = Schema, "header", r.start.UTC().Format(time.RFC3339Nano)
+	h.Operation, h.Ops, h.Concurrency, h.Rate, h.Seed = cfg.Operation, len(cfg.Work), cfg.Concurrency, cfg.Rate, cfg.Seed
+	h.MaxAttempts, h.MaxRequests, h.MaxDuration, h.HappyPath = cfg.MaxAttempts, cfg.MaxRequests, int64(cfg.MaxDuration), happyPath(cfg.Operation)
+	if cfg.Rate > 0 {
+		h.Arrival = "constant"
+		if cfg.Poisson {
+			h.Arrival = "poisson"
+		}
+	}
+	r.write(&h)
+	r.sum.Ops = len(cfg.Work)
+
+	// Requests in flight keep a context that outlives ctx by the grace
+	// period, so an interrupt lets them finish and be recorded. The grace
+	// is wall-clock time: it bounds real network requests.
+	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReq()
+	var graceTimer *time.Timer
+	var graceMu sync.Mutex
+	stopGrace := context.AfterFunc(ctx, func() {
+		graceMu.Lock()
+		graceTimer = time.AfterFunc(cfg.Grace, cancelReq)
+		graceMu.Unlock()
+	})
+	defer func() {
+		stopGrace()
+		graceMu.Lock()
+		if graceTimer != nil {
+			graceTimer.Stop()
+		}
+		graceMu.Unlock()
+	}()
+
+	if cfg.Rate > 0 {
+		r.clock.Go(func() { r.openLoop(ctx, reqCtx) })
+	} else {
+		next := 0
+		var nextMu sync.Mutex
+		for w := 1; w <= cfg.Concurrency; w++ {
+			r.clock.Go(func() {
+				for {
+					nextMu.Lock()
+					i := next
+					next++
+					nextMu.Unlock()
+					if i >= len(cfg.Work) || !r.mayStart(ctx) {
+						return
+					}
+					r.operation(ctx, reqCtx, w, i, r.clock.Now())
+				}
+			})
+		}
+	}
+	r.clock.Wait()
+	cancelReq()
+
+	r.mu.Lock()
+	s := r.sum
+	s.Unfinished = s.Ops - s.Succeeded - s.Failed
+	s.ElapsedNS = int64(r.clock.Now().Sub(r.start))
+	s.Interrupted = ctx.Err() != nil
+	s.CapReached = r.capHit
+	s.finish(happyPath(cfg.Operation))
+	r.mu.Unlock()
+	r.write(&Final{Schema: Schema, Type: "summary", Summary: s})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.w != nil {
+		if err := r.w.Flush(); err != nil && r.werr == nil {
+			r.werr = err
+		}
+	}
+	if r.werr != nil {
+		return &s, fmt.Errorf("probe: writing the attempt log: %w", r.werr)
+	}
+	return &s, nil
+}
+
+func (s *Summary) finish(happy int) {
+	if s.Ops > 0 {
+		s.SuccessRate = float64(s.Succeeded) / float64(s.Ops)
+	}
+	if s.Attempts > 0 {
+		s.AttemptRate = float64(s.OKAttempts) / float64(s.Attempts)
+		s.ThrottleRate = float64(s.Throttled) / float64(s.Attempts)
+	}
+	if done := s.Succeeded + s.Failed; done > 0 {
+		s.Amplify = float64(s.Attempts) / float64(done*happy)
+	}
+}
+
+func (c *Config) check() error {
+	switch {
+	case len(c.Agents) == 0:
+		return errors.New("probe: no client")
+	case happyPath(c.Operation) == 0 || !knownOp(c.Operation):
+		return fmt.Errorf("probe: unknown operation %q", c.Operation)
+	case c.Rate <= 0 && c.Concurrency <= 0:
+		return errors.New("probe: need a concurrency or a rate")
+	case c.MaxAttempts <= 0 || c.MaxRequests <= 0 || c.MaxDuration <= 0:
+		return fmt.Errorf("probe: safety caps must be positive (max attempts %d, max requests %d, max duration %v)", c.MaxAttempts, c.MaxRequests, c.MaxDuration)
+	}
+	return nil
+}
+
+func knownOp(op string) bool {
+	switch op {
+	case "update-user", "patch-user", "put-user", "scim-update", "get-user":
+		return true
+	}
+	return false
+}
+
+func (r *runner) write(rec any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writeLocked(rec)
+}
+
+func (r *runner) writeLocked(rec any) {
+	if r.w == nil || r.werr != nil {
+		return
+	}
+	b, err := json.Marshal(rec)
+	if err == nil {
+		b = append(b, '\n')
+		_, err = r.w.Write(b)
+	}
+	r.werr = err
+}
+
+func (r *runner) ns(t time.Time) int64 { return int64(t.Sub(r.start)) }
+
+// mayStart reports whether a new operation may begin.
+func (r *runner) mayStart(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.capHit == "" && r.clock.Now().Sub(r.start) < r.cfg.MaxDuration
+}
+
+// arrival returns the intended offset of operation i in an open loop.
+func (r *runner) arrival(i int, prev time.Duration, rng *rand.Rand) time.Duration {
+	c := r.cfg
+	if c.RampTo > 0 && c.Ramp > 0 {
+		// N(t) = r0·t + (r1−r0)·t²/(2T) up to T, then r1 after.
+		r0, r1, T := c.Rate, c.RampTo, c.Ramp.Seconds()
+		n := float64(i)
+		nT := r0*T + (r1-r0)*T/2
+		if n >= nT {
+			return time.Duration((T + (n-nT)/r1) * 1e9)
+		}
+		a := (r1 - r0) / (2 * T)
+		if math.Abs(a) < 1e-12 {
+			return time.Duration(n / r0 * 1e9)
+		}
+		t := (-r0 + math.Sqrt(r0*r0+4*a*n)) / (2 * a)
+		return time.Duration(t * 1e9)
+	}
+	if c.Poisson {
+		if i == 0 {
+			return 0
+		}
+		return prev + time.Duration(rng.ExpFloat64()/c.Rate*1e9)
+	}
+	return time.Duration(float64(i) / c.Rate * 1e9)
+}
+
+func (r *runner) openLoop(ctx, reqCtx context.Context) {
+	rng := rand.New(rand.NewPCG(r.cfg.Seed, 0x6172726976))
+	var off time.Duration
+	for i := range r.cfg.Work {
+		off = r.arrival(i, off, rng)
+		intended := r.start.Add(off)
+		if d := intended.Sub(r.clock.Now()); d > 0 {
+			if r.clock.Sleep(ctx, d) != nil {
+				return
+			}
+		}
+		if !r.mayStart(ctx) {
+			return
+		}
+		r.clock.Go(func() { r.operation(ctx, reqCtx, 0, i, intended) })
+	}
+}
+
+// step is one request of an operation.
+type step struct {
+	method, route string
+}
+
+// opState walks an operation's requests.
+type opState struct {
+	op       string
+	item     Item
+	version  int64
+	etag     string
+	needRead bool
+}
+
+func (s *opState) next() step {
+	switch s.op {
+	case "get-user":
+		return step{"GET", "GET /api/v2/users/{id}"}
+	case "put-user":
+		return step{"PUT", "PUT /api/v2/users/{id}"}
+	case "scim-update":
+		if s.needRead {
+			return step{"GET", "GET /api/v2/scim/v2/users/{id}"}
+		}
+		return step{"PATCH", "PATCH /api/v2/scim/v2/users/{id}"}
+	}
+	if s.needRead {
+		return step{"GET", "GET /api/v2/users/{id}"}
+	}
+	return step{"PATCH", "PATCH /api/v2/users/{id}"}
+}
+
+func (s *opState) send(ctx context.Context, c *client.Client, st step) (*client.Response, error) {
+	id := s.item.User
+	switch st.route {
+	case "GET /api/v2/users/{id}":
+		resp, u, err := c.GetUser(ctx, id)
+		if u != nil {
+			s.version = u.Version
+		}
+		return resp, err
+	case "PATCH /api/v2/users/{id}":
+		return c.PatchUser(ctx, id, s.version, s.item.Changes)
+	case "PUT /api/v2/users/{id}":
+		return c.PutUser(ctx, id, s.item.Changes)
+	case "GET /api/v2/scim/v2/users/{id}":
+		resp, err := c.ScimGet(ctx, id)
+		if resp != nil {
+			s.etag = resp.ETag
+		}
+		return resp, err
+	}
+	return c.ScimUpdate(ctx, id, s.etag, s.item.Changes)
+}
+
+// advance moves past a successful request; it reports whether the
+// operation is complete.
+func (s *opState) advance(st step) bool {
+	if st.method == "GET" && s.op != "get-user" {
+		s.needRead = false
+		return false
+	}
+	return true
+}
+
+// reserve takes one request from the run's budget.
+func (r *runner) reserve() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.requests >= r.cfg.MaxRequests {
+		if r.capHit == "" {
+			r.capHit = "request-cap"
+		}
+		return false
+	}
+	r.requests++
+	return true
+}
+
+// operation runs work item i to completion, failure or a cap.
+func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended time.Time) {
+	ag := r.cfg.Agents[i%len(r.cfg.Agents)]
+	item := r.cfg.Work[i]
+	st := &opState{op: r.cfg.Operation, item: item, version: item.Version,
+		needRead: r.cfg.Operation == "update-user" || r.cfg.Operation == "scim-update" || (r.cfg.Operation == "patch-user" && item.Version == 0)}
+	deadline := r.start.Add(r.cfg.MaxDuration)
+	next := intended
+	attempts, failures, lastStatus := 0, 0, 0
+	finish := func(ok bool, reason string) {
+		end := r.clock.Now()
+		r.mu.Lock()
+		if ok {
+			r.sum.Succeeded++
+		} else if reason != "interrupted" {
+			r.sum.Failed++
+		}
+		r.writeLocked(&Operation{Schema: Schema, Type: "operation", Op: i + 1, Worker: worker, User: item.User, StartNS: r.ns(intended), EndNS: r.ns(end),
+			Attempts: attempts, OK: ok, Status: lastStatus, Reason: reason})
+		p := Progress{Total: r.sum.Ops, Done: r.sum.Succeeded + r.sum.Failed, OK: r.sum.Succeeded, Failed: r.sum.Failed,
+			Attempts: r.sum.Attempts, Throttled: r.sum.Throttled, Elapsed: end.Sub(r.start)}
+		r.mu.Unlock()
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(p)
+		}
+	}
+	for {
+		// Wait until the strategy's chosen time, then ask its pacer.
+		now := r.clock.Now()
+		if next.After(deadline) {
+			r.noteCap("time-cap")
+			finish(false, "time-cap")
+			return
+		}
+		if d := next.Sub(now); d > 0 {
+			if r.clock.Sleep(ctx, d) != nil {
+				finish(false, "interrupted")
+				return
+			}
+		}
+		ag.mu.Lock()
+		pace, drop := ag.Policy.Pace(r.clock.Now(), ag.Rand)
+		ag.mu.Unlock()
+		if pace > 0 {
+			if r.clock.Now().Add(pace).After(deadline) {
+				r.noteCap("time-cap")
+				finish(false, "time-cap")
+				return
+			}
+			if r.clock.Sleep(ctx, pace) != nil {
+				finish(false, "interrupted")
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			finish(false, "interrupted")
+			return
+		}
+		if attempts >= r.cfg.MaxAttempts {
+			finish(false, "attempt-cap")
+			return
+		}
+		s := st.next()
+		rec := Attempt{Schema: Schema, Type: "attempt", Op: i + 1, Worker: worker, Client: ag.Name, Attempt: attempts + 1, Method: s.method, Route: s.route, IntendedNS: r.ns(next)}
+		var out strategy.Outcome
+		var resp *client.Response
+		var err error
+		sent := r.clock.Now()
+		rec.SentNS = r.ns(sent)
+		if drop {
+			rec.LocalDrop = true
+			out = strategy.Outcome{Retryable: true}
+		} else {
+			if !r.reserve() {
+				finish(false, "request-cap")
+				return
+			}
+			resp, err = st.send(reqCtx, ag.Client, s)
+			rec.LatencyNS = int64(r.clock.Now().Sub(sent))
+			out = classify(resp, err, &rec, st, r.clock.Now())
+		}
+		attempts++
+		if resp != nil {
+			lastStatus = resp.Status
+		}
+		out.Now = r.clock.Now()
+		if out.Retryable {
+			failures++
+		}
+		out.Attempt = failures
+		ag.mu.Lock()
+		d := ag.Policy.After(out, ag.Rand)
+		ag.mu.Unlock()
+		ok2xx := resp != nil && resp.Status >= 200 && resp.Status < 300
+		complete := false
+		switch {
+		case ok2xx:
+			complete = st.advance(s)
+			rec.Decision = DecisionDone
+			next = out.Now
+		case !out.Retryable:
+			rec.Decision = DecisionFail
+		case d.Stop:
+			rec.Decision = DecisionStop
+		case attempts >= r.cfg.MaxAttempts:
+			rec.Decision = DecisionCap
+		default:
+			rec.Decision = DecisionRetry
+			rec.WaitNS = int64(d.Wait)
+			next = out.Now.Add(d.Wait)
+		}
+		r.mu.Lock()
+		r.sum.Attempts++
+		if ok2xx {
+			r.sum.OKAttempts++
+		}
+		if out.Throttled {
+			r.sum.Throttled++
+		}
+		if rec.LocalDrop {
+			r.sum.LocalDrops++
+		}
+		r.writeLocked(&rec)
+		r.mu.Unlock()
+		switch rec.Decision {
+		case DecisionDone:
+			if complete {
+				finish(true, "ok")
+				return
+			}
+		case DecisionFail:
+			finish(false, fmt.Sprintf("status-%d", rec.Status))
+			return
+		case DecisionStop:
+			finish(false, "strategy-stop")
+			return
+		case DecisionCap:
+			finish(false, "attempt-cap")
+			return
+		}
+	}
+}
+
+func (r *runner) noteCap(c string) {
+	r.mu.Lock()
+	if r.capHit == "" {
+		r.capHit = c
+	}
+	r.mu.Unlock()
+}
+
+// classify turns a response into the strategy's view and fills the record.
+func classify(resp *client.Response, err error, rec *Attempt, st *opState, now time.Time) strategy.Outcome {
+	if err != nil {
+		if errors.Is(err, client.ErrLoginThrottled) {
+			rec.Method, rec.Route, rec.Status, rec.ErrorCode = "POST", "POST /oauth/token", http.StatusBadRequest, "invalid_request"
+			return strategy.Outcome{Status: http.StatusBadRequest, Retryable: true, Throttled: true}
+		}
+		rec.Error = err.Error()
+		return strategy.Outcome{Retryable: true}
+	}
+	rec.Status, rec.ErrorCode, rec.CorrelationID, rec.RetryAfter = resp.Status, resp.ErrorCode, resp.CorrelationID, resp.RetryAfter
+	o := strategy.Outcome{Status: resp.Status}
+	if resp.RetryAfter != "" {
+		if d, ok := client.ParseRetryAfter(resp.RetryAfter, now); ok {
+			o.RetryAfter, o.HasRetryAfter = d, true
+			n := int64(d)
+			rec.RetryAfterNS = &n
+		}
+	}
+	switch s := resp.Status; {
+	case s == http.StatusTooManyRequests:
+		o.Retryable, o.Throttled = true, true
+	case s == http.StatusServiceUnavailable:
+		o.Retryable, o.Throttled = true, o.HasRetryAfter
+	case s >= 500:
+		o.Retryable = true
+	case s == http.StatusConflict && (st.op == "update-user" || st.op == "scim-update" || st.op == "patch-user"):
+		o.Retryable = true
+		st.needRead = true
+	case s == http.StatusUnauthorized:
+		o.Retryable = true // the client forgot the token and logs in again
+	}
+	return o
+}
