@@ -95,3 +95,57 @@ func TestGatewaySIGTERMUnderLoad(t *testing.T) {
 		t.Fatal("log not closed with its background record")
 	}
 }
+
+// TestProbeAgainstRatelabGateway runs `ratelab probe --target` against a
+// running `ratelab gateway`, credentials from the environment.
+func TestProbeAgainstRatelabGateway(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- runGateway(ctx, pw, gatewayOpts{scenario: "healthy", addr: "127.0.0.1:0", grace: time.Second})
+		pw.Close()
+	}()
+	var base string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 3 && f[0] == "base" {
+			base = f[2]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	t.Setenv("GENESYS_CLIENT_ID", "sync-job")
+	t.Setenv("GENESYS_CLIENT_SECRET", "sync-job-secret")
+	out := filepath.Join(t.TempDir(), "attempts.jsonl")
+	code, stdout, stderr := runCLI(t, "probe", "--scenario", "healthy", "--target", base, "--ops", "6", "--concurrency", "2", "--quiet", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "6 (6 ok, 0 failed, 0 unfinished)") {
+		t.Fatalf("probe exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	if strings.Count(string(data), `"type":"attempt"`) != 12 || strings.Contains(string(data), "sync-job-secret") {
+		t.Fatalf("attempt log:\n%s", data)
+	}
+	cancel()
+	<-done
+}
+
+func TestProbeUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"probe", "--rate", "fast"}, "--rate"},
+		{[]string{"probe", "--rate", "1/s..5/s"}, "--ramp"},
+		{[]string{"probe", "--strategy", "nope"}, "unknown strategy"},
+		{[]string{"probe", "--param", "base"}, "NAME=VALUE"},
+		{[]string{"probe", "--target", "http://api.example.com", "--operation", "get-user"}, "plain http"},
+		{[]string{"probe", "--input", "/nonexistent.csv"}, "nonexistent.csv"},
+	} {
+		code, out, errOut := runCLI(t, c.args...)
+		if code != 2 || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("%v: exit %d, output %q", c.args, code, out+errOut)
+		}
+	}
+}
