@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,8 @@ type Record struct {
 	Seed      uint64  `json:"seed,omitempty"`
 	Version   string  `json:"version,omitempty"`
 	TimeScale float64 `json:"time_scale,omitempty"`
+	// BucketSpecs describes every bucket of the model (header only).
+	BucketSpecs []BucketSpec `json:"bucket_specs,omitempty"`
 
 	// request
 	Seq           uint64         `json:"seq,omitempty"`
@@ -64,6 +67,20 @@ type BucketRecord struct {
 	Limit     float64 `json:"limit"`
 	WaitNS    int64   `json:"wait_ns,omitempty"`
 	Refused   bool    `json:"refused,omitempty"`
+}
+
+// BucketSpec is one bucket as the scenario defines it.
+type BucketSpec struct {
+	Name      string `json:"name"`
+	Algorithm string `json:"algorithm"`
+	Scope     string `json:"scope"`
+	// Limit is the rate ("180/min"), "tier" when it depends on the
+	// client's tier, or a count for concurrency.
+	Limit     string `json:"limit"`
+	Burst     int    `json:"burst,omitempty"`
+	Window    string `json:"window,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Key       string `json:"key,omitempty"`
 }
 
 // BackgroundCount is the background load one bucket absorbed.
@@ -121,7 +138,26 @@ func (l *accessLog) write(r *Record) {
 func (l *accessLog) header(sc *scenarios.Scenario, seed uint64, version string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.write(&Record{Type: "header", Start: l.start.UTC().Format(time.RFC3339Nano), Scenario: sc.Name, Seed: seed, Version: version, TimeScale: sc.TimeScale})
+	r := &Record{Type: "header", Start: l.start.UTC().Format(time.RFC3339Nano), Scenario: sc.Name, Seed: seed, Version: version, TimeScale: sc.TimeScale}
+	for _, b := range sc.Gateway.Buckets {
+		spec := BucketSpec{Name: b.Name, Algorithm: b.Algorithm, Scope: b.Scope, Burst: b.Burst, Namespace: b.Namespace, Key: b.Key}
+		if b.Limit != nil {
+			lim, _ := b.Limit.MarshalText()
+			spec.Limit = string(lim)
+			if b.Limit.FromTier {
+				var per []string
+				for _, tn := range sc.TierNames() {
+					per = append(per, tn+"="+sc.Gateway.Tiers[tn][b.Name].Rate.String())
+				}
+				spec.Limit = "tier (" + strings.Join(per, ", ") + ")"
+			}
+		}
+		if b.Window > 0 {
+			spec.Window = b.Window.String()
+		}
+		r.BucketSpecs = append(r.BucketSpecs, spec)
+	}
+	l.write(r)
 }
 
 // request assigns the next sequence number and writes r.

@@ -1,0 +1,681 @@
+// Package analysis turns ratelab's attempt logs (the probe's client view)
+// and access logs (the gateway's server view, with the ground truth) into
+// metrics, patterns, plain-language findings, reports and CI verdicts.
+//
+// Logs are streamed: memory grows with the number of operations (one
+// latency each), the run's length in seconds (timelines) and, when a client
+// log is joined with a gateway log, one small entry per throttled gateway
+// response — never with the number of records.
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+// Run is the analysis of one log, or of a client log joined with the
+// gateway log of the same run.
+type Run struct {
+	File     string `json:"file"`
+	Kind     Kind   `json:"kind"`
+	Scenario string `json:"scenario"`
+	Strategy string `json:"strategy,omitempty"`
+	Seed     uint64 `json:"seed"`
+	Target   string `json:"target,omitempty"`
+	Clock    string `json:"clock,omitempty"`
+	Skipped  int    `json:"skipped_lines,omitempty"`
+	// Joined names the gateway log joined by correlation id, if any.
+	Joined string `json:"joined,omitempty"`
+
+	Metrics     *Metrics          `json:"metrics,omitempty"`
+	RetryAfter  RetryAfterStats   `json:"retry_after"`
+	Bursts      BurstStats        `json:"bursts"`
+	Waves       WaveStats         `json:"waves"`
+	Routes      []RouteStats      `json:"routes"`
+	Buckets     []BucketStats     `json:"buckets,omitempty"`
+	Clients     []ClientStats     `json:"clients,omitempty"`
+	Background  []BackgroundCount `json:"background,omitempty"`
+	FixedWindow *WindowSignature  `json:"fixed_window,omitempty"`
+	LimitSeen   *LimitEstimate    `json:"limit_seen,omitempty"`
+	Timeline    []Second          `json:"timeline"`
+	Latencies   []float64         `json:"-"` // sorted operation latencies, seconds
+	Findings    []Finding         `json:"findings"`
+}
+
+// Metrics are the client-side figures; README.md defines each.
+type Metrics struct {
+	Ops              int      `json:"ops"`
+	Succeeded        int      `json:"succeeded"`
+	Failed           int      `json:"failed"`
+	Attempts         int      `json:"attempts"`
+	SuccessRate      float64  `json:"success_rate"`
+	AttemptSuccess   float64  `json:"attempt_success"`
+	Goodput          float64  `json:"goodput"`
+	Amplification    float64  `json:"amplification"`
+	Ratio429         float64  `json:"ratio_429"`
+	LatencyP50       float64  `json:"latency_p50"`
+	LatencyP90       float64  `json:"latency_p90"`
+	LatencyP99       float64  `json:"latency_p99"`
+	LatencyMax       float64  `json:"latency_max"`
+	DrainTime        float64  `json:"drain_time"`
+	Elapsed          float64  `json:"elapsed"`
+	Efficiency       *float64 `json:"efficiency,omitempty"`
+	PrematureRetries int      `json:"premature_retries"`
+	ImmediateRetries int      `json:"immediate_retries"`
+	LocalDrops       int      `json:"local_drops"`
+}
+
+// RetryAfterStats describes the hints received (client view) or sent
+// (server view) with 429s.
+type RetryAfterStats struct {
+	Throttled int `json:"throttled"`
+	// Histogram counts 429s by Retry-After header value; "none" counts
+	// those without one.
+	Histogram    map[string]int `json:"histogram"`
+	ZeroFraction float64        `json:"zero_fraction"`
+	Missing      int            `json:"missing"`
+	// With the gateway's truth (access log or a joined one): how the hints
+	// compare with the real wait.
+	Compared      int     `json:"compared,omitempty"`
+	MeanHint      float64 `json:"mean_hint_s,omitempty"`
+	MeanTrueWait  float64 `json:"mean_true_wait_s,omitempty"`
+	MeanAbsError  float64 `json:"mean_abs_error_s,omitempty"`
+	ShortFraction float64 `json:"short_fraction,omitempty"` // hints shorter than the true wait
+}
+
+// BurstStats describes runs of consecutive 429s in send order.
+type BurstStats struct {
+	Count   int            `json:"count"`
+	Longest int            `json:"longest"`
+	Mean    float64        `json:"mean"`
+	Lengths map[string]int `json:"lengths"` // length -> how many bursts
+}
+
+// WaveStats describes synchronised retries: 100 ms bins of retry sends.
+type WaveStats struct {
+	Bins     int     `json:"bins"`
+	MeanPer  float64 `json:"mean_per_bin"`
+	Peak     int     `json:"peak"`
+	Waves    int     `json:"waves"` // bins far above what independent clients would produce
+	PeakTime float64 `json:"peak_time_s,omitempty"`
+}
+
+// RouteStats breaks attempts down by route.
+type RouteStats struct {
+	Route     string `json:"route"`
+	Requests  int    `json:"requests"`
+	OK        int    `json:"ok"`
+	Throttled int    `json:"throttled"`
+	Other     int    `json:"other"`
+}
+
+// BucketStats says which bucket limited (from an access log).
+type BucketStats struct {
+	Name string `json:"name"`
+	// Spec is the bucket's definition, e.g. "token-bucket 180/min per org".
+	Spec       string  `json:"spec,omitempty"`
+	Limit      float64 `json:"limit"` // capacity: burst, window count or in-flight count
+	Consulted  int     `json:"consulted"`
+	Rejected   int     `json:"rejected"` // reported as the refusing bucket
+	Refused    int     `json:"refused"`  // refused, reported or not
+	Background uint64  `json:"background_admitted,omitempty"`
+}
+
+// ClientStats is the server-side view of one client.
+type ClientStats struct {
+	Client           string  `json:"client"`
+	Requests         int     `json:"requests"`
+	Throttled        int     `json:"throttled"`
+	Retries          int     `json:"retries_after_429"`
+	PrematureRetries int     `json:"premature_retries"`
+	ImmediateRetries int     `json:"immediate_retries"` // within 50 ms of a 429
+	MeanGap          float64 `json:"mean_gap_after_429_s"`
+	MeanHint         float64 `json:"mean_hint_s"`
+	PeakRate         float64 `json:"peak_rate"` // requests in the busiest second
+}
+
+// WindowSignature reports 429 streaks that end at fixed window boundaries.
+type WindowSignature struct {
+	Window  float64 `json:"window_s"`
+	Streaks int     `json:"streaks"`
+	Aligned float64 `json:"aligned_fraction"`
+}
+
+// LimitEstimate is the rate the client was actually admitted at while it
+// was being throttled.
+type LimitEstimate struct {
+	PerSecond float64 `json:"per_second"`
+	PerMinute float64 `json:"per_minute"`
+	Seconds   int     `json:"throttled_seconds"`
+}
+
+// Second is one second of the outcome timeline.
+type Second struct {
+	T         int `json:"t"`
+	OK        int `json:"ok"`
+	Throttled int `json:"throttled"`
+	Other     int `json:"other"`
+}
+
+// Finding is one plain-language conclusion with its numbers.
+type Finding struct {
+	Severity string `json:"severity"` // high, medium, low, info
+	Title    string `json:"title"`
+	Detail   string `json:"detail"`
+	rank     float64
+}
+
+// accumulator gathers one log.
+type accumulator struct {
+	run    *Run
+	header Header
+	specs  map[string]string
+
+	// client side
+	ops          int
+	finished     int
+	okOps        int
+	okAttempts   int
+	attempts     int
+	throttled    int
+	drops        int
+	latencies    []float64
+	maxIntended  int64
+	maxEnd       int64
+	elapsedNS    int64
+	lastHint     map[int]hint // op -> last 429's hint and when it arrived
+	premature    int
+	immediate    int
+	retrySends   map[int64]int // 100ms bin -> retry sends
+	timeline     map[int64]*Second
+	routes       map[string]*RouteStats
+	raHist       map[string]int
+	raMissing    int
+	raZero       int
+	burst        int
+	bursts       map[int]int
+	lastSent     int64
+	okPerSecond  map[int64]int
+	thrPerSecond map[int64]int
+
+	// server side
+	buckets   map[string]*BucketStats
+	clients   map[string]*clientAcc
+	truth     map[string]int64 // correlation id -> true wait (ns), read from a joined access log
+	truthMap  map[string]int64 // the same, written while reading an access log
+	hints     []float64
+	truths    []float64
+	streakEnd []int64 // absolute unix ns of first admit after a 429 streak, per client
+	inStreak  map[string]bool
+	startUnix int64
+	bg        []BackgroundCount
+}
+
+type hint struct {
+	at   int64 // when the 429 arrived
+	wait int64
+}
+
+type clientAcc struct {
+	ClientStats
+	pending map[string]hint // path -> the 429 a retry there would follow
+	gaps    float64
+	hintSum float64
+	perSec  map[int64]int
+}
+
+func newAccumulator(file string) *accumulator {
+	return &accumulator{run: &Run{File: file}, lastHint: map[int]hint{}, retrySends: map[int64]int{},
+		timeline: map[int64]*Second{}, routes: map[string]*RouteStats{}, raHist: map[string]int{}, bursts: map[int]int{},
+		okPerSecond: map[int64]int{}, thrPerSecond: map[int64]int{},
+		buckets: map[string]*BucketStats{}, clients: map[string]*clientAcc{}, inStreak: map[string]bool{}}
+}
+
+// Header implements Visitor.
+func (a *accumulator) Header(k Kind, h *Header) {
+	a.header = *h
+	r := a.run
+	r.Kind, r.Scenario, r.Strategy, r.Seed, r.Target, r.Clock = k, h.Scenario, h.Strategy, h.Seed, h.Target, h.Clock
+	a.ops = h.Ops
+	a.specs = map[string]string{}
+	for _, b := range h.BucketSpecs {
+		d := b.Algorithm + " " + b.Limit
+		if b.Burst > 0 {
+			d += fmt.Sprintf(" burst %d", b.Burst)
+		}
+		if b.Window != "" {
+			d += " window " + b.Window
+		}
+		a.specs[b.Name] = d + " per " + b.Scope
+	}
+	if t, err := time.Parse(time.RFC3339Nano, h.Start); err == nil {
+		a.startUnix = t.UnixNano()
+	}
+}
+
+func (a *accumulator) second(t int64) *Second {
+	s := t / int64(time.Second)
+	sec, ok := a.timeline[s]
+	if !ok {
+		sec = &Second{T: int(s)}
+		a.timeline[s] = sec
+	}
+	return sec
+}
+
+func (a *accumulator) route(name string) *RouteStats {
+	r, ok := a.routes[name]
+	if !ok {
+		r = &RouteStats{Route: name}
+		a.routes[name] = r
+	}
+	return r
+}
+
+func (a *accumulator) retryAfter(header string) {
+	if header == "" {
+		a.raMissing++
+		a.raHist["none"]++
+		return
+	}
+	a.raHist[header]++
+	if header == "0" {
+		a.raZero++
+	}
+}
+
+// Line implements Visitor.
+func (a *accumulator) Line(l *Line) {
+	switch l.Type {
+	case "attempt":
+		a.attempt(l)
+	case "operation":
+		a.finished++
+		if l.OK {
+			a.okOps++
+		}
+		if lat := l.EndNS - l.StartNS; lat >= 0 {
+			a.latencies = append(a.latencies, float64(lat)/1e9)
+		}
+		a.maxIntended = max(a.maxIntended, l.StartNS)
+		a.maxEnd = max(a.maxEnd, l.EndNS)
+		delete(a.lastHint, l.Op)
+	case "summary":
+		var s struct {
+			ElapsedNS int64 `json:"elapsed_ns"`
+		}
+		if l.Summary != nil {
+			_ = jsonUnmarshal(*l.Summary, &s)
+			a.elapsedNS = s.ElapsedNS
+		}
+	case "request":
+		a.request(l)
+	case "background":
+		a.bg = append(a.bg, l.Background...)
+	}
+}
+
+func (a *accumulator) attempt(l *Line) {
+	if l.LocalDrop {
+		a.drops++
+	}
+	a.attempts++
+	sec := a.second(l.SentNS)
+	rt := a.route(l.Route)
+	if !l.LocalDrop {
+		rt.Requests++
+	}
+	ok := l.Status >= 200 && l.Status < 300
+	switch {
+	case ok:
+		a.okAttempts++
+		sec.OK++
+		rt.OK++
+		a.okPerSecond[l.SentNS/1e9]++
+	case l.Status == 429:
+		a.throttled++
+		sec.Throttled++
+		rt.Throttled++
+		a.thrPerSecond[l.SentNS/1e9]++
+		a.retryAfter(l.RetryAfter)
+	default:
+		sec.Other++
+		rt.Other++
+	}
+	// Bursts: consecutive 429s in send order (records arrive in completion
+	// order, close enough for runs of refusals).
+	if l.Status == 429 {
+		a.burst++
+	} else if a.burst > 0 {
+		a.bursts[a.burst]++
+		a.burst = 0
+	}
+	if l.Attempt > 1 {
+		a.retrySends[l.SentNS/int64(100*time.Millisecond)]++
+		if h, ok := a.lastHint[l.Op]; ok {
+			if l.SentNS < h.at+h.wait {
+				a.premature++
+			}
+			if l.SentNS-h.at < int64(50*time.Millisecond) {
+				a.immediate++
+			}
+		}
+	}
+	if l.Status == 429 {
+		var w int64
+		if l.RetryAfterNS != nil {
+			w = *l.RetryAfterNS
+		}
+		a.lastHint[l.Op] = hint{at: l.SentNS + l.LatencyNS, wait: w}
+		if a.truth != nil && l.CorrelationID != "" {
+			if tw, ok := a.truth[l.CorrelationID]; ok && l.RetryAfterNS != nil {
+				a.hints = append(a.hints, float64(*l.RetryAfterNS)/1e9)
+				a.truths = append(a.truths, float64(tw)/1e9)
+			}
+		}
+	} else {
+		delete(a.lastHint, l.Op)
+	}
+}
+
+func (a *accumulator) request(l *Line) {
+	a.attempts++
+	sec := a.second(l.T)
+	rt := a.route(l.Route)
+	rt.Requests++
+	ok := l.Status >= 200 && l.Status < 300
+	switch {
+	case ok:
+		a.okAttempts++
+		sec.OK++
+		rt.OK++
+		a.okPerSecond[l.T/1e9]++
+	case l.Status == 429:
+		a.throttled++
+		sec.Throttled++
+		rt.Throttled++
+		a.thrPerSecond[l.T/1e9]++
+		a.retryAfter(l.RetryAfter)
+		if l.RejectedBy != "" {
+			a.hints = append(a.hints, float64(l.RetryAfterSeconds))
+			a.truths = append(a.truths, float64(l.TrueWaitNS)/1e9)
+			if a.truthMap != nil && l.CorrelationID != "" {
+				a.truthMap[l.CorrelationID] = l.TrueWaitNS
+			}
+		}
+	default:
+		sec.Other++
+		rt.Other++
+	}
+	if l.Status == 429 {
+		a.burst++
+	} else if a.burst > 0 {
+		a.bursts[a.burst]++
+		a.burst = 0
+	}
+	for _, b := range l.Buckets {
+		bs, ok := a.buckets[b.Name]
+		if !ok {
+			bs = &BucketStats{Name: b.Name, Limit: b.Limit, Spec: a.specs[b.Name]}
+			a.buckets[b.Name] = bs
+		}
+		bs.Consulted++
+		if b.Refused {
+			bs.Refused++
+		}
+		if b.Name == l.RejectedBy && l.Status == 429 {
+			bs.Rejected++
+		}
+	}
+	if l.Client == "" {
+		return
+	}
+	c, ok := a.clients[l.Client]
+	if !ok {
+		c = &clientAcc{ClientStats: ClientStats{Client: l.Client}, perSec: map[int64]int{}, pending: map[string]hint{}}
+		a.clients[l.Client] = c
+	}
+	c.Requests++
+	c.perSec[l.T/1e9]++
+	// A retry is the client's next request to the same path and method
+	// after a 429 there; the gap runs from the 429's answer.
+	key := l.Method + " " + l.Path
+	if h, ok := c.pending[key]; ok && l.T >= h.at {
+		gap := l.T - h.at
+		c.Retries++
+		c.gaps += float64(gap) / 1e9
+		if gap < h.wait {
+			c.PrematureRetries++
+		}
+		if gap < int64(50*time.Millisecond) {
+			c.ImmediateRetries++
+		}
+		delete(c.pending, key)
+	}
+	if l.Status == 429 {
+		c.Throttled++
+		var ra int64
+		if l.RetryAfter != "" {
+			ra = l.RetryAfterSeconds
+		}
+		c.pending[key] = hint{at: l.T + l.LatencyNS, wait: ra * int64(time.Second)}
+		c.hintSum += float64(ra)
+		a.inStreak[l.Client] = true
+	} else if ok && a.inStreak[l.Client] {
+		a.inStreak[l.Client] = false
+		a.streakEnd = append(a.streakEnd, a.startUnix+l.T)
+	}
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// quantile returns the q-quantile of sorted xs (0 when empty).
+func quantile(q float64, xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return stat.Quantile(q, stat.Empirical, xs, nil)
+}
+
+func (a *accumulator) finish() *Run {
+	r := a.run
+	if a.burst > 0 {
+		a.bursts[a.burst]++
+		a.burst = 0
+	}
+	if r.Kind == Attempts {
+		sort.Float64s(a.latencies)
+		r.Latencies = a.latencies
+		m := &Metrics{Ops: a.ops, Succeeded: a.okOps, Failed: a.finished - a.okOps, Attempts: a.attempts,
+			PrematureRetries: a.premature, ImmediateRetries: a.immediate, LocalDrops: a.drops}
+		if m.Ops == 0 {
+			m.Ops = a.finished
+		}
+		if m.Ops > 0 {
+			m.SuccessRate = float64(m.Succeeded) / float64(m.Ops)
+		}
+		if a.attempts > 0 {
+			m.AttemptSuccess = float64(a.okAttempts) / float64(a.attempts)
+			m.Ratio429 = float64(a.throttled) / float64(a.attempts)
+		}
+		happy := max(a.header.HappyPath, 1)
+		if a.finished > 0 {
+			m.Amplification = float64(a.attempts) / float64(a.finished*happy)
+		}
+		elapsed := a.elapsedNS
+		if elapsed == 0 {
+			elapsed = a.maxEnd
+		}
+		m.Elapsed = float64(elapsed) / 1e9
+		if m.Elapsed > 0 {
+			m.Goodput = float64(m.Succeeded) / m.Elapsed
+		}
+		m.LatencyP50, m.LatencyP90, m.LatencyP99 = quantile(0.5, a.latencies), quantile(0.9, a.latencies), quantile(0.99, a.latencies)
+		if n := len(a.latencies); n > 0 {
+			m.LatencyMax = a.latencies[n-1]
+		}
+		m.DrainTime = math.Max(0, float64(a.maxEnd-a.maxIntended)/1e9)
+		if c := a.header.Capacity; c > 0 {
+			// Capacity is requests per second; compare in operations, and
+			// never ask for more than the client offered.
+			opsCap := c / float64(happy)
+			if a.header.Rate > 0 {
+				opsCap = math.Min(opsCap, a.header.Rate)
+			}
+			e := m.Goodput / opsCap
+			m.Efficiency = &e
+		}
+		r.Metrics = m
+	}
+	// Retry-After.
+	ra := RetryAfterStats{Throttled: a.throttled, Histogram: a.raHist, Missing: a.raMissing}
+	if a.throttled > 0 {
+		ra.ZeroFraction = float64(a.raZero) / float64(a.throttled)
+	}
+	if n := len(a.hints); n > 0 {
+		ra.Compared = n
+		short := 0
+		var abs float64
+		for i := range a.hints {
+			abs += math.Abs(a.hints[i] - a.truths[i])
+			if a.hints[i] < a.truths[i] {
+				short++
+			}
+		}
+		ra.MeanHint, ra.MeanTrueWait = stat.Mean(a.hints, nil), stat.Mean(a.truths, nil)
+		ra.MeanAbsError, ra.ShortFraction = abs/float64(n), float64(short)/float64(n)
+	}
+	r.RetryAfter = ra
+	// Bursts.
+	bs := BurstStats{Lengths: map[string]int{}}
+	total := 0
+	for n, c := range a.bursts {
+		bs.Count += c
+		total += n * c
+		bs.Longest = max(bs.Longest, n)
+		bs.Lengths[strconv.Itoa(n)] = c
+	}
+	if bs.Count > 0 {
+		bs.Mean = float64(total) / float64(bs.Count)
+	}
+	r.Bursts = bs
+	r.Waves = waves(a.retrySends)
+	// Routes, buckets, clients, timeline.
+	for _, rt := range a.routes {
+		r.Routes = append(r.Routes, *rt)
+	}
+	sort.Slice(r.Routes, func(i, j int) bool { return r.Routes[i].Route < r.Routes[j].Route })
+	for _, b := range a.buckets {
+		bs := *b
+		for _, bg := range a.bg {
+			if bg.Bucket == b.Name {
+				bs.Background += bg.Admitted
+			}
+		}
+		r.Buckets = append(r.Buckets, bs)
+	}
+	sort.Slice(r.Buckets, func(i, j int) bool { return r.Buckets[i].Name < r.Buckets[j].Name })
+	r.Background = a.bg
+	for _, c := range a.clients {
+		cs := c.ClientStats
+		if cs.Retries > 0 {
+			cs.MeanGap = c.gaps / float64(cs.Retries)
+		}
+		if cs.Throttled > 0 {
+			cs.MeanHint = c.hintSum / float64(cs.Throttled)
+		}
+		for _, n := range c.perSec {
+			cs.PeakRate = math.Max(cs.PeakRate, float64(n))
+		}
+		r.Clients = append(r.Clients, cs)
+	}
+	sort.Slice(r.Clients, func(i, j int) bool { return r.Clients[i].Client < r.Clients[j].Client })
+	var secs []int64
+	for s := range a.timeline {
+		secs = append(secs, s)
+	}
+	sort.Slice(secs, func(i, j int) bool { return secs[i] < secs[j] })
+	if len(secs) > 0 {
+		for s := secs[0]; s <= secs[len(secs)-1]; s++ {
+			if sec, ok := a.timeline[s]; ok {
+				r.Timeline = append(r.Timeline, *sec)
+			} else {
+				r.Timeline = append(r.Timeline, Second{T: int(s)})
+			}
+		}
+	}
+	r.FixedWindow = windowSignature(a.streakEnd)
+	r.LimitSeen = limitSeen(a.okPerSecond, a.thrPerSecond)
+	r.Findings = findings(r)
+	return r
+}
+
+// waves finds 100 ms bins of retry sends far above a Poisson expectation:
+// more than mean + 5·sqrt(mean) and at least three times the mean.
+func waves(bins map[int64]int) WaveStats {
+	var w WaveStats
+	if len(bins) == 0 {
+		return w
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	total := 0
+	for b, n := range bins {
+		lo, hi = min(lo, b), max(hi, b)
+		total += n
+	}
+	w.Bins = int(hi - lo + 1)
+	w.MeanPer = float64(total) / float64(w.Bins)
+	threshold := math.Max(w.MeanPer+5*math.Sqrt(w.MeanPer), 3*w.MeanPer)
+	for b, n := range bins {
+		if n > w.Peak {
+			w.Peak, w.PeakTime = n, float64(b)/10
+		}
+		if float64(n) > threshold && n >= 5 {
+			w.Waves++
+		}
+	}
+	return w
+}
+
+// windowSignature tests common window lengths: a fixed window shows as
+// 429 streaks that end within 2% of a window boundary.
+func windowSignature(ends []int64) *WindowSignature {
+	if len(ends) < 5 {
+		return nil
+	}
+	var best *WindowSignature
+	for _, w := range []time.Duration{time.Second, 10 * time.Second, time.Minute} {
+		tol := int64(w) / 50
+		aligned := 0
+		for _, e := range ends {
+			if e%int64(w) <= tol {
+				aligned++
+			}
+		}
+		f := float64(aligned) / float64(len(ends))
+		// By chance 2% of ends would align; demand most of them.
+		if f >= 0.6 && (best == nil || w.Seconds() > best.Window) {
+			best = &WindowSignature{Window: w.Seconds(), Streaks: len(ends), Aligned: f}
+		}
+	}
+	return best
+}
+
+// limitSeen estimates the admitted rate during seconds that saw 429s.
+func limitSeen(ok, thr map[int64]int) *LimitEstimate {
+	var admitted []float64
+	for s := range thr {
+		admitted = append(admitted, float64(ok[s]))
+	}
+	if len(admitted) < 3 {
+		return nil
+	}
+	m := stat.Mean(admitted, nil)
+	return &LimitEstimate{PerSecond: m, PerMinute: m * 60, Seconds: len(admitted)}
+}
