@@ -43,9 +43,12 @@ type Run struct {
 	Background  []BackgroundCount `json:"background,omitempty"`
 	FixedWindow *WindowSignature  `json:"fixed_window,omitempty"`
 	LimitSeen   *LimitEstimate    `json:"limit_seen,omitempty"`
-	Timeline    []Second          `json:"timeline"`
-	Latencies   []float64         `json:"-"` // sorted operation latencies, seconds
-	Findings    []Finding         `json:"findings"`
+	// Timeline counts outcomes in bins of TimelineBin seconds: 1 s for a
+	// run of about two minutes, finer for shorter (time-compressed) runs.
+	Timeline    []Bin     `json:"timeline"`
+	TimelineBin float64   `json:"timeline_bin_s"`
+	Latencies   []float64 `json:"-"` // sorted operation latencies, seconds
+	Findings    []Finding `json:"findings"`
 }
 
 // Metrics are the client-side figures; README.md defines each.
@@ -155,13 +158,16 @@ type LimitEstimate struct {
 	Seconds   int     `json:"throttled_seconds"`
 }
 
-// Second is one second of the outcome timeline.
-type Second struct {
-	T         int `json:"t"`
-	OK        int `json:"ok"`
-	Throttled int `json:"throttled"`
-	Other     int `json:"other"`
+// Bin is one bin of the outcome timeline, starting T seconds into the run.
+type Bin struct {
+	T         float64 `json:"t"`
+	OK        int     `json:"ok"`
+	Throttled int     `json:"throttled"`
+	Other     int     `json:"other"`
 }
+
+// tick is the timeline's finest resolution.
+const tick = int64(100 * time.Millisecond)
 
 // Finding is one plain-language conclusion with its numbers.
 type Finding struct {
@@ -192,8 +198,8 @@ type accumulator struct {
 	lastHint     map[int]hint // op -> last 429's hint and when it arrived
 	premature    int
 	immediate    int
-	retrySends   map[int64]int // 100ms bin -> retry sends
-	timeline     map[int64]*Second
+	retrySends   map[int64]int  // 100ms bin -> retry sends
+	timeline     map[int64]*Bin // by 100 ms tick
 	routes       map[string]*RouteStats
 	raHist       map[string]int
 	raMissing    int
@@ -232,7 +238,7 @@ type clientAcc struct {
 
 func newAccumulator(file string) *accumulator {
 	return &accumulator{run: &Run{File: file}, lastHint: map[int]hint{}, retrySends: map[int64]int{},
-		timeline: map[int64]*Second{}, routes: map[string]*RouteStats{}, raHist: map[string]int{}, bursts: map[int]int{},
+		timeline: map[int64]*Bin{}, routes: map[string]*RouteStats{}, raHist: map[string]int{}, bursts: map[int]int{},
 		okPerSecond: map[int64]int{}, thrPerSecond: map[int64]int{},
 		buckets: map[string]*BucketStats{}, clients: map[string]*clientAcc{}, inStreak: map[string]bool{}}
 }
@@ -259,11 +265,11 @@ func (a *accumulator) Header(k Kind, h *Header) {
 	}
 }
 
-func (a *accumulator) second(t int64) *Second {
-	s := t / int64(time.Second)
+func (a *accumulator) second(t int64) *Bin {
+	s := t / tick
 	sec, ok := a.timeline[s]
 	if !ok {
-		sec = &Second{T: int(s)}
+		sec = &Bin{}
 		a.timeline[s] = sec
 	}
 	return sec
@@ -596,24 +602,42 @@ func (a *accumulator) finish() *Run {
 		r.Clients = append(r.Clients, cs)
 	}
 	sort.Slice(r.Clients, func(i, j int) bool { return r.Clients[i].Client < r.Clients[j].Client })
-	var secs []int64
-	for s := range a.timeline {
-		secs = append(secs, s)
-	}
-	sort.Slice(secs, func(i, j int) bool { return secs[i] < secs[j] })
-	if len(secs) > 0 {
-		for s := secs[0]; s <= secs[len(secs)-1]; s++ {
-			if sec, ok := a.timeline[s]; ok {
-				r.Timeline = append(r.Timeline, *sec)
-			} else {
-				r.Timeline = append(r.Timeline, Second{T: int(s)})
-			}
-		}
-	}
+	r.Timeline, r.TimelineBin = timeline(a.timeline)
 	r.FixedWindow = windowSignature(a.streakEnd)
 	r.LimitSeen = limitSeen(a.okPerSecond, a.thrPerSecond)
 	r.Findings = findings(r)
 	return r
+}
+
+// timeline merges 100 ms ticks into at most about 120 bins of a round
+// width (0.1 s, 0.2 s, 0.5 s, 1 s, 2 s, 5 s, 10 s, 30 s, 60 s, ...).
+func timeline(ticks map[int64]*Bin) ([]Bin, float64) {
+	if len(ticks) == 0 {
+		return nil, 1
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for t := range ticks {
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	width := int64(1)
+	for _, w := range []int64{1, 2, 5, 10, 20, 50, 100, 300, 600, 1200, 3000, 6000, 36000} {
+		width = w
+		if (hi-lo)/w < 120 {
+			break
+		}
+	}
+	first, last := lo/width, hi/width
+	out := make([]Bin, last-first+1)
+	for i := range out {
+		out[i].T = float64((first+int64(i))*width) / 10
+	}
+	for t, b := range ticks {
+		o := &out[t/width-first]
+		o.OK += b.OK
+		o.Throttled += b.Throttled
+		o.Other += b.Other
+	}
+	return out, float64(width) / 10
 }
 
 // waves finds 100 ms bins of retry sends far above a Poisson expectation:

@@ -19,8 +19,14 @@ var (
 	blue  = color.RGBA{R: 50, G: 90, B: 170, A: 255}
 )
 
+// svgFn, when set, replaces SVG rendering (tests save PNGs to look at).
+var svgFn func(p *plot.Plot) error
+
 // svg renders p as inline SVG.
 func svg(p *plot.Plot) (template.HTML, error) {
+	if svgFn != nil {
+		return "", svgFn(p)
+	}
 	wt, err := p.WriterTo(6*vg.Inch, 3.2*vg.Inch, "svg")
 	if err != nil {
 		return "", fmt.Errorf("analysis: chart: %w", err)
@@ -52,13 +58,13 @@ func line(p *plot.Plot, pts plotter.XYs, c color.Color, name string) error {
 // timelineChart plots outcomes per second: 2xx, 429 and other.
 func timelineChart(r *Run) (template.HTML, error) {
 	p := plot.New()
-	p.Title.Text = "outcomes per second"
+	p.Title.Text = fmt.Sprintf("outcomes per %g s", r.TimelineBin)
 	p.X.Label.Text = "seconds since start"
 	p.Y.Label.Text = "responses"
 	p.Legend.Top = true
 	ok, thr, other := make(plotter.XYs, len(r.Timeline)), make(plotter.XYs, len(r.Timeline)), make(plotter.XYs, len(r.Timeline))
 	for i, s := range r.Timeline {
-		x := float64(s.T)
+		x := s.T
 		ok[i] = plotter.XY{X: x, Y: float64(s.OK)}
 		thr[i] = plotter.XY{X: x, Y: float64(s.Throttled)}
 		other[i] = plotter.XY{X: x, Y: float64(s.Other)}
@@ -83,6 +89,7 @@ func histChart(r *Run) (template.HTML, error) {
 	p := plot.New()
 	p.Title.Text = "Retry-After values on 429s"
 	p.Y.Label.Text = "429s"
+	p.Y.Min = 0
 	rows := histRows(r.RetryAfter.Histogram)
 	vals := make(plotter.Values, len(rows))
 	labels := make([]string, len(rows))
@@ -128,7 +135,7 @@ func compareChart(runs []*Run) (template.HTML, error) {
 	p := plot.New()
 	p.Title.Text = "per-strategy comparison"
 	p.Y.Label.Text = "fraction"
-	p.Y.Min, p.Y.Max = 0, 1
+	p.Y.Min, p.Y.Max = 0, 1.3 // headroom for the legend
 	succ, att := make(plotter.Values, len(runs)), make(plotter.Values, len(runs))
 	labels := make([]string, len(runs))
 	for i, r := range runs {

@@ -68,3 +68,28 @@ func TestHelpTeaches(t *testing.T) {
 		}
 	}
 }
+
+func TestAnalyzeExitCodes(t *testing.T) {
+	naive, access := "../../analysis/testdata/naive.jsonl", "../../analysis/testdata/access.jsonl"
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"analyze", naive, access}, 0, "Retry-After was 0 on 100% of 429s"},
+		{[]string{"analyze", naive, "--assert", "success_rate >= 0.99"}, 1, "success_rate >= 0.99 on naive.jsonl: observed 0.775"},
+		{[]string{"analyze", naive, "--assert", "amplification <= 10"}, 0, "PASS"},
+		{[]string{"analyze", naive, "--assert", "sucess_rate >= 0.99"}, 2, `unknown metric "sucess_rate"`},
+		{[]string{"analyze", naive, "--assert", "success_rate is good"}, 2, "not of the form"},
+		{[]string{"analyze", naive, "--scenario", "seed-eu-identity"}, 1, "amplification <= 1.3"},
+		{[]string{"analyze", naive, "--format", "pdf"}, 2, "valid formats"},
+		{[]string{"analyze", "/nonexistent.jsonl"}, 2, "nonexistent.jsonl"},
+		{[]string{"analyze", naive, "--format", "markdown"}, 0, "## ratelab analysis"},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("%v: exit %d, want %d; output lacks %q:\n%s", c.args, code, c.code, c.want, out+errOut)
+		}
+	}
+}
