@@ -230,6 +230,11 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 			maxReq = min(maxReq, DefaultLiveMaxRequests)
 		}
 	}
+	// The capacity the scenario leaves is known only for its own gateway.
+	var capacity float64
+	if o.Target == "" {
+		capacity = sc.Capacity(o.Operation)
+	}
 	clockName := "real"
 	if o.Clock != nil {
 		if _, ok := o.Clock.(*RealClock); !ok {
@@ -241,7 +246,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		Concurrency: o.Concurrency, Rate: o.Rate, RampTo: o.RampTo, Ramp: o.Ramp, Poisson: o.Poisson,
 		MaxAttempts: o.MaxAttempts, MaxRequests: maxReq, MaxDuration: o.MaxDuration, Grace: o.Grace,
 		Seed: o.Seed, Log: o.Log, Progress: o.Progress,
-		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName},
+		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity},
 	})
 	return &Result{Summary: sum, Target: targetName(o, base), Strategy: o.Strategy}, err
 }

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"math"
 	"time"
 
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -82,4 +83,67 @@ func (s *Scenario) RetryAfterPolicy() limit.RetryAfter {
 func (s *Scenario) retryAfter(mode string, value, lo, hi Duration) limit.RetryAfter {
 	m, _ := limit.ParseRetryAfterMode(mode)
 	return limit.RetryAfter{Mode: m, Value: s.scale(value), Min: s.scale(lo), Max: s.scale(hi)}
+}
+
+// operationRoutes lists the routes each probe operation sends.
+var operationRoutes = map[string][]string{
+	"get-user":    {"GET /api/v2/users/{id}"},
+	"put-user":    {"PUT /api/v2/users/{id}"},
+	"patch-user":  {"PATCH /api/v2/users/{id}"},
+	"update-user": {"GET /api/v2/users/{id}", "PATCH /api/v2/users/{id}"},
+	"scim-update": {"GET /api/v2/scim/v2/users/{id}", "PATCH /api/v2/scim/v2/users/{id}"},
+}
+
+// Capacity estimates the request rate (per second, time-compressed) that
+// the gateway leaves for all of the scenario's clients together on the
+// routes of operation: for each rate-based bucket those routes stack, its
+// rate (times the number of clients for per-token, per-client and per-user
+// buckets) less the background load charged to it, divided by the route's
+// cost; the smallest wins. It returns 0 when nothing limits the routes.
+func (s *Scenario) Capacity(operation string) float64 {
+	cfg := s.LimitConfig(0)
+	bg := map[string]float64{}
+	for _, b := range cfg.Background {
+		bg[b.Bucket] += b.Rate.PerSecond()
+	}
+	tier := 0
+	for i, tn := range s.TierNames() {
+		if len(s.Clients) > 0 && s.Clients[0].Tier == tn {
+			tier = i
+		}
+	}
+	best := 0.0
+	for _, pattern := range operationRoutes[operation] {
+		var route *Route
+		for i, r := range s.Gateway.Routes {
+			if r.Match == pattern || (route == nil && r.Match == "*") {
+				route = &s.Gateway.Routes[i]
+			}
+		}
+		if route == nil {
+			continue
+		}
+		cost := float64(max(route.Cost, 1))
+		for _, name := range route.Buckets {
+			for _, sp := range cfg.Buckets {
+				if sp.Name != name || sp.Algorithm == limit.Concurrency {
+					continue
+				}
+				r := sp.Limit
+				if sp.FromTier {
+					r = cfg.Tiers[tier].Limits[name]
+				}
+				rate := r.PerSecond()
+				switch sp.Scope {
+				case limit.ScopeToken, limit.ScopeClient, limit.ScopeUser:
+					rate *= float64(max(len(s.Clients), 1))
+				}
+				avail := math.Max(rate-bg[name], 0) / cost
+				if best == 0 || avail < best {
+					best = avail
+				}
+			}
+		}
+	}
+	return best
 }

@@ -196,3 +196,20 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestCapacity(t *testing.T) {
+	s, _ := Embedded("seed-eu-identity")
+	// directory 180/min = 3/s less 1/s of background; the token bucket's
+	// 300/min = 5/s is wider.
+	if got := s.Capacity("put-user"); math.Abs(got-2) > 1e-6 {
+		t.Errorf("seed put-user capacity %v, want 2/s", got)
+	}
+	h, _ := Embedded("healthy")
+	if got := h.Capacity("update-user"); math.Abs(got-5) > 1e-6 {
+		t.Errorf("healthy capacity %v, want 5/s", got)
+	}
+	f, _ := Parse("f.yaml", []byte("name: f\n"))
+	if got := f.Capacity("get-user"); got != 0 {
+		t.Errorf("unlimited capacity %v", got)
+	}
+}
