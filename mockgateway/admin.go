@@ -3,6 +3,7 @@ package mockgateway
 import (
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +15,8 @@ import (
 const AdminPrefix = "/__ratelab"
 
 type metrics struct {
+	mu         sync.Mutex
+	byStatus   map[routeStatus]prometheus.Counter // cached children of requests
 	reg        *prometheus.Registry
 	requests   *prometheus.CounterVec
 	rejections *prometheus.CounterVec
@@ -35,8 +38,24 @@ func newMetrics() *metrics {
 	return m
 }
 
+type routeStatus struct {
+	route  string
+	status int
+}
+
 func (m *metrics) observe(rc *reqCtx) {
-	m.requests.WithLabelValues(rc.pattern, strconv.Itoa(rc.w.status)).Inc()
+	k := routeStatus{rc.pattern, rc.w.status}
+	m.mu.Lock()
+	c, ok := m.byStatus[k]
+	if !ok {
+		if m.byStatus == nil {
+			m.byStatus = map[routeStatus]prometheus.Counter{}
+		}
+		c = m.requests.WithLabelValues(rc.pattern, strconv.Itoa(rc.w.status))
+		m.byStatus[k] = c
+	}
+	m.mu.Unlock()
+	c.Inc()
 	if rc.rec.RejectedBy != "" && rc.w.status == http.StatusTooManyRequests {
 		m.rejections.WithLabelValues(rc.rec.RejectedBy).Inc()
 		m.retryAfter.Observe(float64(rc.rec.RetryAfterSeconds))

@@ -173,12 +173,28 @@ func (s *Server) routesTable() *mux.Router {
 	})
 	r.Handle("/oauth/token", s.wrap("POST /oauth/token", nil, s.token)).Methods(http.MethodPost)
 
+	// Subrouters by prefix keep the number of path regexps tried per
+	// request small.
+	users := r.PathPrefix("/api/v2/users").Subrouter()
+	scim := r.PathPrefix("/api/v2/scim").Subrouter()
+	for _, sub := range []*mux.Router{users, scim} {
+		sub.NotFoundHandler, sub.MethodNotAllowedHandler = r.NotFoundHandler, r.MethodNotAllowedHandler
+	}
 	api := func(pattern string, h func(*reqCtx)) {
 		method, path, _ := strings.Cut(pattern, " ")
-		muxPath := strings.ReplaceAll(path, "{id}", "{userId}")
-		r.Handle(muxPath, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
-		if legacy, ok := strings.CutPrefix(muxPath, "/api/v2/scim/v2/"); ok {
-			r.Handle("/api/v2/scim/"+legacy, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
+		sub := users
+		rest := strings.TrimPrefix(path, "/api/v2/users")
+		if p, ok := strings.CutPrefix(path, "/api/v2/scim"); ok {
+			sub, rest = scim, p
+		}
+		muxPath := strings.ReplaceAll(rest, "{id}", "{userId}")
+		if muxPath == "" {
+			sub.Handle("", s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
+		} else {
+			sub.Handle(muxPath, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
+		}
+		if legacy, ok := strings.CutPrefix(muxPath, "/v2/"); ok {
+			scim.Handle("/"+legacy, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
 		}
 	}
 	api("GET /api/v2/users", s.listUsers)
@@ -306,8 +322,12 @@ func (s *Server) wrap(pattern string, route *limit.Route, h func(*reqCtx)) http.
 		if rc.pattern == "" {
 			rc.pattern = r.Method + " " + r.URL.Path
 		}
+		if r.RemoteAddr == "" {
+			// In-process requests (Transport) come from this machine.
+			r.RemoteAddr = "127.0.0.1:1"
+		}
 		rc.rec = Record{Type: "request", Method: r.Method, Route: rc.pattern, Path: r.URL.Path, CorrelationID: rc.cid, RemoteAddr: r.RemoteAddr}
-		rc.w.Header().Set("ININ-Correlation-Id", rc.cid)
+		rc.w.Header()["Inin-Correlation-Id"] = []string{rc.cid}
 		defer func() {
 			rc.rec.Status = rc.w.status
 			s.metrics.observe(rc)
@@ -328,6 +348,9 @@ func (s *Server) readBody(rc *reqCtx) bool {
 		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",
 			fmt.Sprintf("The request body of %d bytes exceeds the maximum of %d bytes", rc.r.ContentLength, maxBytes), nil)
 		return false
+	}
+	if rc.r.Body == nil || rc.r.Body == http.NoBody || rc.r.ContentLength == 0 && rc.r.Method == http.MethodGet {
+		return true
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(rc.w, rc.r.Body, maxBytes))
 	if err != nil {
@@ -463,16 +486,24 @@ func (s *Server) writeError(rc *reqCtx, status int, code, msg string, edit func(
 	}
 	rc.rec.ErrorCode = code
 	h := rc.w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
-	h.Set("Strict-Transport-Security", "max-age=600; includeSubDomains")
+	h["Content-Type"] = jsonCT
+	h["Cache-Control"] = noCache
+	h["Strict-Transport-Security"] = sts
 	rc.w.WriteHeader(status)
 	writeJSONBody(rc.w, body)
 }
 
+// Shared header values: set directly to spare an allocation per response;
+// they are never modified.
+var (
+	jsonCT  = []string{"application/json"}
+	noCache = []string{"no-cache, no-store, must-revalidate"}
+	sts     = []string{"max-age=600; includeSubDomains"}
+)
+
 // writeJSON answers 200 (or status) with v.
 func (s *Server) writeJSON(rc *reqCtx, status int, v any) {
-	rc.w.Header().Set("Content-Type", "application/json")
+	rc.w.Header()["Content-Type"] = jsonCT
 	rc.w.WriteHeader(status)
 	writeJSONBody(rc.w, v)
 }
@@ -507,7 +538,7 @@ func (s *Server) tooMany(rc *reqCtx, d *limit.Decision) {
 		return
 	}
 	s.writeError(rc, http.StatusTooManyRequests, "too.many.requests.retry.after",
-		fmt.Sprintf("Rate limit exceeded the maximum. Retry the request in [%d] seconds", hint.Seconds),
+		"Rate limit exceeded the maximum. Retry the request in ["+strconv.FormatInt(hint.Seconds, 10)+"] seconds",
 		func(b *ErrorBody) {
 			if ra.LegacyBody {
 				b.Code = "too.many.requests"

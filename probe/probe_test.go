@@ -349,3 +349,17 @@ workload: {operation: update-user, ops: 20, concurrency: 8, users: 1, strategy: 
 		t.Fatalf("%d conflicts, %+v", conflicts, res.Summary)
 	}
 }
+
+func scenariosSource() (string, error) {
+	b, err := scenarios.Source("seed-eu-identity")
+	return string(b), err
+}
+
+func mustParse(tb testing.TB, src string) *scenarios.Scenario {
+	tb.Helper()
+	sc, err := scenarios.Parse("t.yaml", []byte(src))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc
+}

@@ -70,6 +70,9 @@ type Options struct {
 	// Gateway, when set, is served in-process through HTTP instead of
 	// starting one on a socket; Target must be empty.
 	Gateway *mockgateway.Server
+	// Virtual runs the scenario's gateway in-process on a virtual clock:
+	// no sockets, no sleeping, the same attempt log for the same seed.
+	Virtual bool
 }
 
 // Result is a finished probe.
@@ -140,6 +143,18 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 
+	if o.Virtual {
+		if o.Target != "" {
+			return nil, usagef("--virtual runs the scenario's own gateway; it cannot be combined with --target")
+		}
+		vc := NewVirtualClock(VirtualEpoch)
+		gw, err := mockgateway.New(mockgateway.Options{Scenario: sc, Seed: o.Seed, Now: vc.Now, Sleep: vc.Sleep, Log: o.GatewayLog, Version: o.Version})
+		if err != nil {
+			return nil, err
+		}
+		defer gw.Close()
+		o.Clock, o.Gateway, o.HTTP = vc, gw, &http.Client{Transport: gw.Transport()}
+	}
 	hc := o.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}}

@@ -25,7 +25,7 @@ type probeOpts struct {
 	concurrency, ops, maxAttempts, maxRequests                          int
 	maxDuration, ramp, grace                                            time.Duration
 	seed                                                                uint64
-	poisson, quiet, allowWrites, insecure                               bool
+	poisson, quiet, allowWrites, insecure, virtual                      bool
 }
 
 func newProbeCmd() *cobra.Command {
@@ -37,7 +37,10 @@ func newProbeCmd() *cobra.Command {
 workload and a retry strategy, and record every attempt to a JSON Lines log.
 
 Without --target the scenario's gateway is started in-process on
-127.0.0.1:0 (real sockets, real time). With --target the client runs against
+127.0.0.1:0 (real sockets, real time). --virtual runs the same client code
+against the gateway handler in virtual time instead: no sockets, no
+sleeping, per-minute limits in milliseconds, a byte-identical attempt log
+for the same seed. With --target the client runs against
 a live Genesys Cloud API: credentials come only from GENESYS_CLIENT_ID and
 GENESYS_CLIENT_SECRET; plain http to a non-loopback host is refused unless
 --insecure; writes need --allow-writes; total requests are capped at 1000
@@ -52,6 +55,7 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 (closed loop).`,
 		Example: `  ratelab probe --scenario seed-eu-identity --strategy naive --ops 50
   ratelab probe --scenario seed-eu-identity --strategy adaptive --out attempts.jsonl
+  ratelab probe --scenario seed-eu-identity --virtual --ops 1000 --seed 3
   ratelab probe --scenario healthy --concurrency 8 --ops 500 --strategy full-jitter --param base=50ms
   GENESYS_CLIENT_ID=... GENESYS_CLIENT_SECRET=... \
     ratelab probe --target https://api.mypurecloud.de --operation get-user --rate 2/s --ops 100`,
@@ -80,6 +84,7 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap on the run's duration (default: the scenario's, else 10m)")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "time in-flight requests get to finish after Ctrl-C")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	f.BoolVar(&o.virtual, "virtual", false, "run against the scenario's gateway in virtual time: no sockets, no sleeping, deterministic for a seed")
 	f.BoolVar(&o.allowWrites, "allow-writes", false, "permit write operations against a live (non-loopback) target")
 	f.BoolVar(&o.insecure, "insecure", false, "permit plain http:// to a non-loopback target")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
@@ -175,7 +180,7 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	opts := probe.Options{Scenario: sc, Target: o.target, Strategy: o.strategy, Params: params, Operation: o.operation,
 		Concurrency: o.concurrency, Rate: from, RampTo: to, Ramp: o.ramp, Poisson: o.poisson, Ops: o.ops, Input: o.input,
 		Seed: o.seed, MaxAttempts: o.maxAttempts, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Grace: o.grace,
-		AllowWrites: o.allowWrites, Insecure: o.insecure, Version: version.String(), Getenv: os.Getenv}
+		AllowWrites: o.allowWrites, Insecure: o.insecure, Version: version.String(), Getenv: os.Getenv, Virtual: o.virtual}
 	logf, err := createFile("--out", o.out)
 	if err != nil {
 		return err
