@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -95,4 +96,16 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 		runs = append(runs, a.finish())
 	}
 	return runs, nil
+}
+
+// AnalyzeReader analyses one log read from r; name labels it in errors
+// and reports.
+func AnalyzeReader(name string, r io.Reader, o Options) (*Run, error) {
+	a := newAccumulator(name)
+	_, skipped, err := Stream(name, r, a, o.ReadOptions)
+	if err != nil {
+		return nil, err
+	}
+	a.run.Skipped = skipped
+	return a.finish(), nil
 }

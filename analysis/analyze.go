@@ -527,15 +527,19 @@ func (a *accumulator) finish() *Run {
 			m.LatencyMax = a.latencies[n-1]
 		}
 		m.DrainTime = math.Max(0, float64(a.maxEnd-a.maxIntended)/1e9)
-		if c := a.header.Capacity; c > 0 {
-			// Capacity is requests per second; compare in operations, and
-			// never ask for more than the client offered.
-			opsCap := c / float64(happy)
+		if c := a.header.Capacity; c > 0 && m.Elapsed > 0 && m.Ops > 0 {
+			// The fastest the gateway would let this work finish: the
+			// requests beyond one full burst at the capacity rate, but no
+			// sooner than the last operation is offered.
+			need := float64(m.Ops*happy) - a.header.CapacityBurst
+			ideal := math.Max(need, 0) / c
 			if a.header.Rate > 0 {
-				opsCap = math.Min(opsCap, a.header.Rate)
+				ideal = math.Max(ideal, float64(m.Ops-1)/a.header.Rate)
 			}
-			e := m.Goodput / opsCap
-			m.Efficiency = &e
+			if ideal > 0 {
+				e := m.Goodput / (float64(m.Ops) / ideal)
+				m.Efficiency = &e
+			}
 		}
 		r.Metrics = m
 	}

@@ -130,6 +130,10 @@ func cdfChart(r *Run) (template.HTML, error) {
 	return svg(p)
 }
 
+// ComparisonChart renders, as inline SVG, operation success and attempt
+// success per run, labelled by strategy.
+func ComparisonChart(runs []*Run) (template.HTML, error) { return compareChart(runs) }
+
 // compareChart plots success rate and attempt success per run.
 func compareChart(runs []*Run) (template.HTML, error) {
 	p := plot.New()

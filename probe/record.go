@@ -32,6 +32,9 @@ type Header struct {
 	// Capacity is the request rate (per second) the scenario leaves for
 	// this client, when known; analysis uses it for efficiency.
 	Capacity float64 `json:"capacity,omitempty"`
+	// CapacityBurst is how many requests the limiting bucket admits at once
+	// when full.
+	CapacityBurst float64 `json:"capacity_burst,omitempty"`
 }
 
 // Attempt is one HTTP attempt, or one send the strategy dropped locally.

@@ -209,7 +209,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		pol, _ := strategy.New(o.Strategy, o.Params)
 		cl := client.New(base, c.ClientID, c.ClientSecret, hc)
 		if o.Clock != nil {
-			cl.Now = o.Clock.Now
+			cl.Now, cl.Sleep = o.Clock.Now, o.Clock.Sleep
 		}
 		agents = append(agents, &Agent{Name: c.ClientID, Client: cl, Policy: pol, Rand: rand.New(rand.NewPCG(o.Seed, uint64(i)+1))})
 	}
@@ -246,9 +246,9 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	// The capacity the scenario leaves is known only for its own gateway.
-	var capacity float64
+	var capacity, burst float64
 	if o.Target == "" {
-		capacity = sc.Capacity(o.Operation)
+		capacity, burst = sc.CapacityBurst(o.Operation)
 	}
 	clockName := "real"
 	if o.Clock != nil {
@@ -261,7 +261,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		Concurrency: o.Concurrency, Rate: o.Rate, RampTo: o.RampTo, Ramp: o.Ramp, Poisson: o.Poisson,
 		MaxAttempts: o.MaxAttempts, MaxRequests: maxReq, MaxDuration: o.MaxDuration, Grace: o.Grace,
 		Seed: o.Seed, Log: o.Log, Progress: o.Progress,
-		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity},
+		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity, CapacityBurst: burst},
 	})
 	return &Result{Summary: sum, Target: targetName(o, base), Strategy: o.Strategy}, err
 }

@@ -21,11 +21,11 @@ var VirtualEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // Participants must not block on anything else that another participant
 // releases (channels, sync.WaitGroup); brief mutexes are fine.
 type VirtualClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	seq    uint64
-	queue  wakeHeap
-	done   chan struct{} // the last participant finished
+	mu    sync.Mutex
+	now   time.Time
+	seq   uint64
+	queue wakeHeap
+	done  chan struct{} // the last participant finished
 }
 
 // NewVirtualClock returns a clock at start.

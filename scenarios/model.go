@@ -101,6 +101,13 @@ var operationRoutes = map[string][]string{
 // buckets) less the background load charged to it, divided by the route's
 // cost; the smallest wins. It returns 0 when nothing limits the routes.
 func (s *Scenario) Capacity(operation string) float64 {
+	rate, _ := s.CapacityBurst(operation)
+	return rate
+}
+
+// CapacityBurst is Capacity plus the requests the limiting bucket admits
+// at once when full: its burst (token bucket) or one window's count.
+func (s *Scenario) CapacityBurst(operation string) (rate, burst float64) {
 	cfg := s.LimitConfig(0)
 	bg := map[string]float64{}
 	for _, b := range cfg.Background {
@@ -112,7 +119,7 @@ func (s *Scenario) Capacity(operation string) float64 {
 			tier = i
 		}
 	}
-	best := 0.0
+	best, bestBurst := 0.0, 0.0
 	for _, pattern := range operationRoutes[operation] {
 		var route *Route
 		for i, r := range s.Gateway.Routes {
@@ -141,9 +148,22 @@ func (s *Scenario) Capacity(operation string) float64 {
 				avail := math.Max(rate-bg[name], 0) / cost
 				if best == 0 || avail < best {
 					best = avail
+					switch sp.Algorithm {
+					case limit.TokenBucket:
+						bestBurst = float64(max(sp.Burst, 1)) / cost
+						if sp.Burst == 0 {
+							bestBurst = math.Max(1, math.Ceil(rate)) / cost
+						}
+					default:
+						w := sp.Window
+						if w == 0 {
+							w = r.Per
+						}
+						bestBurst = rate * w.Seconds() / cost
+					}
 				}
 			}
 		}
 	}
-	return best
+	return best, bestBurst
 }

@@ -198,7 +198,7 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 		opts.GatewayLog = gwf
 	}
 	var bar *progressbar.ProgressBar
-	if f, ok := errOut.(*os.File); ok && !o.quiet && term.IsTerminal(int(f.Fd())) {
+	if f, ok := errOut.(*os.File); ok && !o.quiet && isTerminal(f) {
 		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("probe"),
 			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 		opts.Progress = func(p probe.Progress) {
@@ -231,6 +231,8 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	}
 	return err
 }
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 func printSummary(out io.Writer, scenario string, res *probe.Result) {
 	s := res.Summary

@@ -56,12 +56,17 @@ type Client struct {
 	HTTP     *http.Client
 	// Now is the clock for token expiry; nil means time.Now.
 	Now func() time.Time
+	// Sleep waits while another caller's login is in flight; nil means a
+	// real timer. Virtual-time runs pass their clock's Sleep, since a
+	// participant must never block outside the clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	id, secret string
 	mu         sync.Mutex
 	token      string
 	expires    time.Time
 	logins     int
+	loggingIn  bool
 }
 
 // LoginURLFor derives the login host the way the official SDKs do: by
@@ -94,23 +99,64 @@ func (c *Client) Logins() int {
 }
 
 // Token returns a cached access token, logging in when there is none or it
-// expires within 60 seconds.
+// expires within 60 seconds. Concurrent callers share one login: the
+// others wait for it, polling every 5 ms through Sleep, and no lock is held
+// while the request is in flight.
 func (c *Client) Token(ctx context.Context) (string, error) {
+	for {
+		c.mu.Lock()
+		if c.token != "" && c.now().Before(c.expires.Add(-60*time.Second)) {
+			tok := c.token
+			c.mu.Unlock()
+			return tok, nil
+		}
+		if !c.loggingIn {
+			c.loggingIn = true
+			c.mu.Unlock()
+			break
+		}
+		c.mu.Unlock()
+		if err := c.wait(ctx, 5*time.Millisecond); err != nil {
+			return "", err
+		}
+	}
+	tok, expires, err := c.login(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.token != "" && c.now().Before(c.expires.Add(-60*time.Second)) {
-		return c.token, nil
+	c.loggingIn = false
+	if err != nil {
+		return "", err
 	}
+	c.token, c.expires, c.logins = tok, expires, c.logins+1
+	return tok, nil
+}
+
+func (c *Client) wait(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// login mints a token.
+func (c *Client) login(ctx context.Context) (string, time.Time, error) {
 	form := url.Values{"grant_type": {"client_credentials"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.LoginURL+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
-		return "", fmt.Errorf("client: login: %w", err)
+		return "", time.Time{}, fmt.Errorf("client: login: %w", err)
 	}
 	req.SetBasicAuth(c.id, c.secret)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("client: login to %s: %w", c.LoginURL, redact(err, c.secret))
+		return "", time.Time{}, fmt.Errorf("client: login to %s: %w", c.LoginURL, redact(err, c.secret))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -122,14 +168,12 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 	}
 	_ = json.Unmarshal(body, &tok)
 	if resp.StatusCode == http.StatusBadRequest && strings.HasPrefix(tok.Description, "rate limit exceeded") {
-		return "", ErrLoginThrottled
+		return "", time.Time{}, ErrLoginThrottled
 	}
 	if resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
-		return "", fmt.Errorf("client: login as %s: %s %s", c.id, resp.Status, tok.Error)
+		return "", time.Time{}, fmt.Errorf("client: login as %s: %s %s", c.id, resp.Status, tok.Error)
 	}
-	c.token, c.logins = tok.AccessToken, c.logins+1
-	c.expires = c.now().Add(time.Duration(tok.ExpiresIn) * time.Second)
-	return c.token, nil
+	return tok.AccessToken, c.now().Add(time.Duration(tok.ExpiresIn) * time.Second), nil
 }
 
 // redact removes a secret from an error's text.

@@ -142,7 +142,7 @@ func init() {
 		})
 
 	Register(Info{Name: "adaptive", Summary: "ratelab's own: learns the sustainable rate from 429s, Retry-After and successes, paces below it",
-		Formula: "pace at r; on 429 r = min(r, admitted rate)·decrease and pause for a sane Retry-After; on success r grows by increase·r per second",
+		Formula: "pace at r; on a 429 r·decrease (floor: 95% of the last minute's admitted rate) and pause max(Retry-After if ≥ 1s, 2^(k−1)/r) after k 429s in a row; r grows by increase·r per second without one",
 		Params: []Param{{"decrease", "0.85", "rate multiplier on a 429"}, {"increase", "0.05", "fractional rate growth per second without 429s"},
 			{"min_rate", "0.2/s", "slowest pace"}, {"cap", "60s", "longest wait honoured"}}},
 		func(v *Values) (Policy, error) {
@@ -427,12 +427,21 @@ func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
 }
 
 // adaptive is ratelab's own strategy. It paces every send of the client to
-// one rate r, learned from what the gateway admits: unpaced until the first
-// 429, then r = admitted rate over the last 10 s × decrease; each further
-// 429 cuts r again (at most once per pace interval) and each second without
-// one grows it by increase·r. A Retry-After of a second or more pauses the
-// whole client until it passes; a 0 or missing hint is treated as unknown,
-// so the pace alone spaces the retry.
+// one rate r learned from what the gateway admits:
+//
+//   - unpaced until the first 429; then r = the rate admitted over the
+//     last 10 s × decrease;
+//   - each later 429 cuts r by decrease (at most once per pace interval),
+//     but never below 95% of the rate admitted over the last minute, so a
+//     window that refills in bulk is not mistaken for a slow one;
+//   - each second without a 429 grows r by increase·r;
+//   - after a 429 the whole client pauses: for Retry-After when it says a
+//     second or more, and in any case for at least 1/r·2^(k−1) after k
+//     429s in a row — a 0 or missing hint is treated as unknown, not as
+//     "now", and a hint that keeps being wrong stops being trusted.
+//
+// Only one probe goes out per pause, so an exhausted window costs one
+// attempt per pause instead of one per queued operation.
 type adaptive struct {
 	decrease, increase, minRate float64
 	cap                         time.Duration
@@ -442,7 +451,9 @@ type adaptive struct {
 	paused    time.Time
 	lastCut   time.Time
 	lastGrow  time.Time
+	streak    int // 429s since the last success
 	successes window
+	longRun   window
 }
 
 func (a *adaptive) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
@@ -461,31 +472,40 @@ func (a *adaptive) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
 
 func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 	if a.successes.slots == nil {
-		a.successes = newWindow(10)
+		a.successes, a.longRun = newWindow(10), newWindow(60)
 	}
 	if o.Status >= 200 && o.Status < 300 {
 		a.successes.add(o.Now, 1)
-		if a.r > 0 && !o.Now.Before(a.lastGrow.Add(time.Second)) {
-			a.r *= 1 + a.increase
-			a.lastGrow = o.Now
+		a.longRun.add(o.Now, 1)
+		a.streak = 0
+		if a.r > 0 {
+			if s := o.Now.Sub(a.lastGrow).Seconds(); s >= 1 {
+				a.r *= math.Pow(1+a.increase, math.Floor(s))
+				a.lastGrow = o.Now
+			}
 		}
 	}
 	if o.Throttled {
-		if a.r == 0 {
+		a.streak++
+		switch {
+		case a.r == 0:
 			admitted := a.successes.sum(o.Now) / 10
-			a.r = math.Max(a.minRate, admitted*a.decrease)
-			if admitted == 0 {
-				a.r = 1
+			a.r = 1
+			if admitted > 0 {
+				a.r = math.Max(a.minRate, admitted*a.decrease)
 			}
 			a.lastCut, a.lastGrow = o.Now, o.Now
-		} else if o.Now.Sub(a.lastCut) >= time.Duration(1e9/a.r) {
-			a.r = math.Max(a.minRate, a.r*a.decrease)
+		case o.Now.Sub(a.lastCut) >= time.Duration(1e9/a.r):
+			floor := 0.95 * a.longRun.sum(o.Now) / 60
+			a.r = math.Max(a.minRate, math.Max(a.r*a.decrease, floor))
 			a.lastCut, a.lastGrow = o.Now, o.Now
 		}
+		pause := time.Duration(float64(time.Second) / a.r * math.Pow(2, float64(min(a.streak, 20)-1)))
 		if o.HasRetryAfter && o.RetryAfter >= time.Second {
-			if p := o.Now.Add(min(o.RetryAfter, a.cap)); p.After(a.paused) {
-				a.paused = p
-			}
+			pause = max(pause, o.RetryAfter)
+		}
+		if p := o.Now.Add(min(pause, a.cap)); p.After(a.paused) {
+			a.paused = p
 		}
 	}
 	if !o.Retryable {

@@ -1,0 +1,412 @@
+// Package compare runs several retry strategies on the same scenario and
+// seeds — in virtual time by default, in parallel across cores — and ranks
+// them on the metrics of package analysis.
+package compare
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/ratelab/ratelab/analysis"
+	"github.com/ratelab/ratelab/probe"
+	"github.com/ratelab/ratelab/probe/strategy"
+	"github.com/ratelab/ratelab/scenarios"
+)
+
+// Variant is one strategy with parameters: one row of the comparison.
+type Variant struct {
+	Name     string
+	Strategy string
+	Params   strategy.Params
+}
+
+// Options describe a comparison.
+type Options struct {
+	Scenario *scenarios.Scenario
+	// Variants to run; nil means every built-in strategy with the
+	// scenario's parameters for its own strategy and defaults otherwise.
+	Variants []Variant
+	// Seeds is how many seeds each variant runs with (default 3), from
+	// BaseSeed (default the scenario's) upward.
+	Seeds    int
+	BaseSeed uint64
+	// Real runs on the wall clock over loopback instead of virtual time.
+	Real bool
+	// Ops overrides the scenario's operation count.
+	Ops int
+	// Parallel is how many runs go at once; 0 means one per core.
+	Parallel int
+	Version  string
+	// Progress, when set, is called after each finished run.
+	Progress func(done, total int)
+}
+
+// Stat is a metric's mean and spread over seeds.
+type Stat struct {
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+}
+
+func stats(xs []float64) Stat {
+	if len(xs) == 0 {
+		return Stat{}
+	}
+	s := Stat{Mean: stat.Mean(xs, nil), Min: xs[0], Max: xs[0]}
+	if len(xs) > 1 {
+		s.SD = stat.StdDev(xs, nil)
+	}
+	for _, x := range xs {
+		s.Min, s.Max = math.Min(s.Min, x), math.Max(s.Max, x)
+	}
+	return s
+}
+
+// Row is one variant's results over all seeds.
+type Row struct {
+	Rank             int               `json:"rank"`
+	Name             string            `json:"name"`
+	Strategy         string            `json:"strategy"`
+	Params           map[string]string `json:"params,omitempty"`
+	Winner           bool              `json:"winner,omitempty"`
+	SuccessRate      Stat              `json:"success_rate"`
+	AttemptSuccess   Stat              `json:"attempt_success"`
+	Goodput          Stat              `json:"goodput"`
+	Efficiency       *Stat             `json:"efficiency,omitempty"`
+	Amplification    Stat              `json:"amplification"`
+	Ratio429         Stat              `json:"ratio_429"`
+	LatencyP99       Stat              `json:"latency_p99"`
+	DrainTime        Stat              `json:"drain_time"`
+	PrematureRetries Stat              `json:"premature_retries"`
+	Attempts         Stat              `json:"attempts"`
+	runs             []*analysis.Run
+}
+
+// Check is one of adaptive's targets on this scenario.
+type Check struct {
+	Name     string  `json:"name"`
+	Target   string  `json:"target"`
+	Observed float64 `json:"observed"`
+	Pass     bool    `json:"pass"`
+}
+
+// Result is a finished comparison.
+type Result struct {
+	Schema   int      `json:"schema"`
+	Scenario string   `json:"scenario"`
+	Clock    string   `json:"clock"`
+	Seeds    []uint64 `json:"seeds"`
+	Ops      int      `json:"ops"`
+	Rows     []Row    `json:"rows"`
+	Winner   string   `json:"winner"`
+	Reason   string   `json:"reason"`
+	// Limited reports whether any run met a 429: the adaptive checks apply
+	// only to rate-limited scenarios.
+	Limited bool    `json:"rate_limited"`
+	Checks  []Check `json:"adaptive_checks,omitempty"`
+}
+
+// DefaultVariants is every built-in strategy, each with the scenario's
+// workload parameters that it takes (so base and cap apply to every
+// backoff alike).
+func DefaultVariants(sc *scenarios.Scenario) []Variant {
+	var vs []Variant
+	for _, n := range strategy.Names() {
+		vs = append(vs, NamedVariant(sc, n))
+	}
+	return vs
+}
+
+// NamedVariant is the strategy called name with the scenario's workload
+// parameters that it takes.
+func NamedVariant(sc *scenarios.Scenario, name string) Variant {
+	v := Variant{Name: name, Strategy: name}
+	info, _ := strategy.Lookup(name)
+	for _, p := range info.Params {
+		if val, ok := sc.Workload.Params[p.Name]; ok {
+			if v.Params == nil {
+				v.Params = strategy.Params{}
+			}
+			v.Params[p.Name] = val
+		}
+	}
+	return v
+}
+
+// Sweep expands "strategy.param=v1,v2,..." specs into variants, one per
+// combination of values for each strategy named.
+func Sweep(specs []string) ([]Variant, error) {
+	type axis struct {
+		param  string
+		values []string
+	}
+	axes := map[string][]axis{}
+	var order []string
+	for _, sp := range specs {
+		key, vals, ok := strings.Cut(sp, "=")
+		strat, param, ok2 := strings.Cut(key, ".")
+		if !ok || !ok2 || strat == "" || param == "" || vals == "" {
+			return nil, fmt.Errorf("compare: --param %q: want STRATEGY.PARAM=V1,V2,... (e.g. full-jitter.base=5ms,50ms)", sp)
+		}
+		if !strategy.Known(strat) {
+			return nil, fmt.Errorf("compare: --param %q: unknown strategy %q (valid: %s)", sp, strat, strings.Join(strategy.Names(), ", "))
+		}
+		if _, seen := axes[strat]; !seen {
+			order = append(order, strat)
+		}
+		axes[strat] = append(axes[strat], axis{param, strings.Split(vals, ",")})
+	}
+	var out []Variant
+	for _, strat := range order {
+		combos := []strategy.Params{{}}
+		for _, ax := range axes[strat] {
+			var next []strategy.Params
+			for _, c := range combos {
+				for _, v := range ax.values {
+					p := strategy.Params{}
+					for k, x := range c {
+						p[k] = x
+					}
+					p[ax.param] = strings.TrimSpace(v)
+					next = append(next, p)
+				}
+			}
+			combos = next
+		}
+		for _, p := range combos {
+			if _, err := strategy.New(strat, p); err != nil {
+				return nil, fmt.Errorf("compare: %w", err)
+			}
+			keys := make([]string, 0, len(p))
+			for k := range p {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var kv []string
+			for _, k := range keys {
+				kv = append(kv, k+"="+p[k])
+			}
+			out = append(out, Variant{Name: strat + "(" + strings.Join(kv, ",") + ")", Strategy: strat, Params: p})
+		}
+	}
+	return out, nil
+}
+
+type job struct {
+	row  int
+	seed uint64
+}
+
+// Run executes the comparison.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	sc := o.Scenario
+	if sc == nil {
+		return nil, errors.New("compare: no scenario")
+	}
+	if o.Seeds <= 0 {
+		o.Seeds = 3
+	}
+	if o.BaseSeed == 0 {
+		o.BaseSeed = max(sc.Seed, 1)
+	}
+	if o.Variants == nil {
+		o.Variants = DefaultVariants(sc)
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = runtime.GOMAXPROCS(0)
+	}
+	res := &Result{Schema: 1, Scenario: sc.Name, Clock: "virtual", Ops: o.Ops}
+	if o.Real {
+		res.Clock = "real"
+	}
+	for i := 0; i < o.Seeds; i++ {
+		res.Seeds = append(res.Seeds, o.BaseSeed+uint64(i))
+	}
+	rows := make([]Row, len(o.Variants))
+	for i, v := range o.Variants {
+		rows[i] = Row{Name: v.Name, Strategy: v.Strategy, Params: v.Params, runs: make([]*analysis.Run, o.Seeds)}
+	}
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	done, total := 0, len(rows)*o.Seeds
+	for w := 0; w < o.Parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				run, err := one(ctx, o, o.Variants[j.row], j.seed)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if run != nil {
+					rows[j.row].runs[j.seed-o.BaseSeed] = run
+				}
+				done++
+				if o.Progress != nil {
+					o.Progress(done, total)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range rows {
+		for _, seed := range res.Seeds {
+			jobs <- job{i, seed}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	for i := range rows {
+		summarise(&rows[i])
+		for _, r := range rows[i].runs {
+			if r.Metrics != nil && r.RetryAfter.Throttled > 0 {
+				res.Limited = true
+			}
+			if res.Ops == 0 && r.Metrics != nil {
+				res.Ops = r.Metrics.Ops
+			}
+		}
+	}
+	rank(rows)
+	res.Rows = rows
+	res.Winner, res.Reason = reason(rows)
+	res.Checks = adaptiveChecks(rows, res.Limited)
+	return res, nil
+}
+
+// one runs a variant with one seed and analyses its attempt log.
+func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, error) {
+	var buf bytes.Buffer
+	_, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
+		Seed: seed, Virtual: !o.Real, Log: &buf, Version: o.Version})
+	if err != nil {
+		return nil, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
+	}
+	run, err := analysis.AnalyzeReader(fmt.Sprintf("%s#%d", v.Name, seed), &buf, analysis.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
+	}
+	run.Strategy = v.Name
+	return run, nil
+}
+
+func summarise(r *Row) {
+	col := func(f func(m *analysis.Metrics) float64) Stat {
+		var xs []float64
+		for _, run := range r.runs {
+			if run != nil && run.Metrics != nil {
+				xs = append(xs, f(run.Metrics))
+			}
+		}
+		return stats(xs)
+	}
+	r.SuccessRate = col(func(m *analysis.Metrics) float64 { return m.SuccessRate })
+	r.AttemptSuccess = col(func(m *analysis.Metrics) float64 { return m.AttemptSuccess })
+	r.Goodput = col(func(m *analysis.Metrics) float64 { return m.Goodput })
+	r.Amplification = col(func(m *analysis.Metrics) float64 { return m.Amplification })
+	r.Ratio429 = col(func(m *analysis.Metrics) float64 { return m.Ratio429 })
+	r.LatencyP99 = col(func(m *analysis.Metrics) float64 { return m.LatencyP99 })
+	r.DrainTime = col(func(m *analysis.Metrics) float64 { return m.DrainTime })
+	r.PrematureRetries = col(func(m *analysis.Metrics) float64 { return float64(m.PrematureRetries) })
+	r.Attempts = col(func(m *analysis.Metrics) float64 { return float64(m.Attempts) })
+	if len(r.runs) > 0 && r.runs[0] != nil && r.runs[0].Metrics != nil && r.runs[0].Metrics.Efficiency != nil {
+		e := col(func(m *analysis.Metrics) float64 {
+			if m.Efficiency == nil {
+				return 0
+			}
+			return *m.Efficiency
+		})
+		r.Efficiency = &e
+	}
+}
+
+// rank orders rows: success rate (to half a point), then goodput, then
+// least amplification.
+func rank(rows []Row) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		sa, sb := math.Round(a.SuccessRate.Mean*200), math.Round(b.SuccessRate.Mean*200)
+		if sa != sb {
+			return sa > sb
+		}
+		if ga, gb := a.Goodput.Mean, b.Goodput.Mean; math.Abs(ga-gb) > 0.01*math.Max(ga, gb) {
+			return ga > gb
+		}
+		return a.Amplification.Mean < b.Amplification.Mean
+	})
+	for i := range rows {
+		rows[i].Rank = i + 1
+	}
+	if len(rows) > 0 {
+		rows[0].Winner = true
+	}
+}
+
+func reason(rows []Row) (string, string) {
+	if len(rows) == 0 {
+		return "", ""
+	}
+	w := rows[0]
+	r := fmt.Sprintf("%s wins: %.1f%% success, %.2f ops/s goodput at amplification %.2f",
+		w.Name, 100*w.SuccessRate.Mean, w.Goodput.Mean, w.Amplification.Mean)
+	if len(rows) > 1 {
+		n := rows[1]
+		r += fmt.Sprintf(" (runner-up %s: %.1f%%, %.2f ops/s, %.2f)", n.Name, 100*n.SuccessRate.Mean, n.Goodput.Mean, n.Amplification.Mean)
+	}
+	return w.Name, r
+}
+
+// adaptiveChecks states adaptive's targets on a rate-limited scenario: at
+// least 99% success, amplification at most 1.1, efficiency at least 0.9,
+// and no strategy with comparable success (within a point of adaptive's)
+// more than 2% above its goodput. Strategies that finish early by failing
+// operations are not counted as beating it.
+func adaptiveChecks(rows []Row, limited bool) []Check {
+	if !limited {
+		return nil
+	}
+	var ad *Row
+	best := 0.0
+	for i := range rows {
+		if rows[i].Strategy == "adaptive" && rows[i].Name == "adaptive" && ad == nil {
+			ad = &rows[i]
+		}
+	}
+	if ad == nil {
+		return nil
+	}
+	for i := range rows {
+		if rows[i].SuccessRate.Mean >= ad.SuccessRate.Mean-0.01 {
+			best = math.Max(best, rows[i].Goodput.Mean)
+		}
+	}
+	cs := []Check{
+		{"success rate", ">= 0.99", ad.SuccessRate.Mean, ad.SuccessRate.Mean >= 0.99},
+		{"amplification", "<= 1.1", ad.Amplification.Mean, ad.Amplification.Mean <= 1.1},
+	}
+	if ad.Efficiency != nil {
+		cs = append(cs, Check{"efficiency", ">= 0.9", ad.Efficiency.Mean, ad.Efficiency.Mean >= 0.9})
+	}
+	ratio := 1.0
+	if ad.Goodput.Mean > 0 {
+		ratio = best / ad.Goodput.Mean
+	}
+	cs = append(cs, Check{"best comparable goodput ÷ adaptive's", "<= 1.02", ratio, ratio <= 1.02})
+	return cs
+}

@@ -1,0 +1,131 @@
+package compare
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+
+	"github.com/ratelab/ratelab/analysis"
+)
+
+// Formats lists the output formats.
+var Formats = []string{"table", "json", "markdown", "html"}
+
+func pm(s Stat, scale float64, prec int, unit string) string {
+	if s.SD == 0 {
+		return fmt.Sprintf("%.*f%s", prec, s.Mean*scale, unit)
+	}
+	return fmt.Sprintf("%.*f ± %.*f%s", prec, s.Mean*scale, prec, s.SD*scale, unit)
+}
+
+func header() []string {
+	return []string{"#", "strategy", "success", "goodput ops/s", "efficiency", "amplification", "429 ratio", "p99 latency", "drain", "premature"}
+}
+
+func (r *Row) cells() []string {
+	name := r.Name
+	if r.Winner {
+		name += " ★"
+	}
+	eff := "—"
+	if r.Efficiency != nil {
+		eff = pm(*r.Efficiency, 100, 0, "%")
+	}
+	return []string{fmt.Sprint(r.Rank), name, pm(r.SuccessRate, 100, 1, "%"), pm(r.Goodput, 1, 2, ""), eff,
+		pm(r.Amplification, 1, 2, ""), pm(r.Ratio429, 100, 1, "%"), pm(r.LatencyP99, 1, 2, "s"), pm(r.DrainTime, 1, 2, "s"), pm(r.PrematureRetries, 1, 1, "")}
+}
+
+func (res *Result) lines() []string {
+	out := []string{fmt.Sprintf("scenario %s · %s time · %d ops · seeds %v", res.Scenario, res.Clock, res.Ops, res.Seeds), "winner: " + res.Reason}
+	if len(res.Checks) > 0 {
+		var cs []string
+		short := false
+		for _, c := range res.Checks {
+			mark := "ok"
+			if !c.Pass {
+				mark, short = "SHORT", true
+			}
+			cs = append(cs, fmt.Sprintf("%s %.3g (%s: %s)", c.Name, c.Observed, c.Target, mark))
+		}
+		verdict := "adaptive meets its targets"
+		if short {
+			verdict = "adaptive falls short"
+		}
+		out = append(out, verdict+": "+strings.Join(cs, "; "))
+	}
+	return out
+}
+
+// Write renders the result in format.
+func (res *Result) Write(w io.Writer, format string) error {
+	switch format {
+	case "table", "":
+		t := tablewriter.NewWriter(w)
+		h := header()
+		hs := make([]any, len(h))
+		for i := range h {
+			hs[i] = h[i]
+		}
+		t.Header(hs...)
+		for i := range res.Rows {
+			if err := t.Append(res.Rows[i].cells()); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+		for _, l := range res.lines() {
+			fmt.Fprintln(w, l)
+		}
+		return nil
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	case "markdown", "md":
+		fmt.Fprintf(w, "## ratelab compare: %s\n\n", res.Scenario)
+		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header(), " | "), strings.Repeat("---|", len(header())))
+		for i := range res.Rows {
+			fmt.Fprintf(w, "| %s |\n", strings.Join(res.Rows[i].cells(), " | "))
+		}
+		fmt.Fprintln(w)
+		for _, l := range res.lines() {
+			fmt.Fprintf(w, "%s\n\n", l)
+		}
+		return nil
+	case "html":
+		var runs []*analysis.Run
+		for _, r := range res.Rows {
+			if len(r.runs) > 0 && r.runs[0] != nil {
+				runs = append(runs, r.runs[0])
+			}
+		}
+		chart, err := analysis.ComparisonChart(runs)
+		if err != nil {
+			return err
+		}
+		rows := make([][]string, len(res.Rows))
+		for i := range res.Rows {
+			rows[i] = res.Rows[i].cells()
+		}
+		return htmlTmpl.Execute(w, map[string]any{"Res": res, "Header": header(), "Rows": rows, "Lines": res.lines(), "Chart": chart})
+	}
+	return fmt.Errorf("compare: unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
+}
+
+var htmlTmpl = template.Must(template.New("compare").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ratelab compare: {{.Res.Scenario}}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}
+svg{max-width:100%;height:auto}</style></head><body>
+<h1>ratelab compare: {{.Res.Scenario}}</h1>
+{{range .Lines}}<p>{{.}}</p>{{end}}
+<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
+<h2>Operation and attempt success (first seed)</h2>{{.Chart}}
+</body></html>
+`))
