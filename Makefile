@@ -2,8 +2,9 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/ratelab/ratelab/internal/version.Version=$(VERSION)
 GO ?= go
+PYTHON ?= python3
 
-.PHONY: help build test check bench fuzz clean
+.PHONY: help build test check bench fuzz examples clean
 
 help: ## list targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,8 +27,17 @@ bench: ## run the benchmarks and bench scripts, printing ratios against same-run
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	@for s in bench/*.sh; do bash "$$s" || exit 1; done
 
+examples: build ## gate the Python example pair with ratelab run: the seed-style loop must fail, the fixed one pass
+	@echo "== examples/python/naive_sync.py must fail the seed-eu-identity gate =="
+	@if ./bin/ratelab run --scenario seed-eu-identity -- $(PYTHON) examples/python/naive_sync.py; then \
+	  echo "naive_sync.py passed the gate, but it retries at once on Retry-After: 0"; exit 1; fi
+	@echo "== examples/python/fixed_sync.py must pass it =="
+	./bin/ratelab run --scenario seed-eu-identity -- $(PYTHON) examples/python/fixed_sync.py
+
 fuzz: ## fuzz each parser of outside input for 20s
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./scenarios
+	$(GO) test -run '^$$' -fuzz FuzzParseRetryAfter -fuzztime 20s ./probe/client
+	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 20s ./analysis
 
 clean:
 	rm -rf bin
