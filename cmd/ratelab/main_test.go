@@ -93,3 +93,27 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestDiscoverCLI(t *testing.T) {
+	code, out, errOut := runCLI(t, "discover", "--scenario", "healthy", "--virtual", "--dry-run")
+	if code != 0 || !strings.Contains(errOut, "plan: probe GET /api/v2/users/{id}") || out != "" {
+		t.Fatalf("dry run: %d %q %q", code, out, errOut)
+	}
+	emit := t.TempDir() + "/found.yaml"
+	code, out, errOut = runCLI(t, "discover", "--scenario", "retry-after-zero", "--virtual", "--quiet", "--emit-scenario", emit)
+	if code != 0 || !strings.Contains(out, "fixed-window") || !strings.Contains(out, "180 per 60s") {
+		t.Fatalf("discover: %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCLI(t, "scenarios", "validate", emit); code != 0 {
+		t.Fatalf("emitted scenario: %s", out)
+	}
+	for _, c := range [][]string{
+		{"discover", "--target", "http://api.example.com"},
+		{"discover", "--route", "DELETE /api/v2/users/{id}", "--virtual"},
+		{"discover", "--format", "xml"},
+	} {
+		if code, _, _ := runCLI(t, c...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", c, code)
+		}
+	}
+}

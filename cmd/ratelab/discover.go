@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
+
+	"github.com/ratelab/ratelab/discover"
+	"github.com/ratelab/ratelab/scenarios"
+)
+
+type discoverOpts struct {
+	target, scenario, format, emit string
+	routes                         []string
+	maxRequests                    int
+	maxDuration                    time.Duration
+	allowWrites, insecure, dryRun  bool
+	virtual, quiet                 bool
+}
+
+func newDiscoverCmd() *cobra.Command {
+	var o discoverOpts
+	cmd := &cobra.Command{
+		Use:   "discover",
+		Short: "Learn an API's effective rate limits, safely, and write them as a scenario",
+		Long: `Probe an API carefully to learn, per endpoint, the effective limit and its
+window or refill rate, which algorithm fits (fixed window, sliding window,
+token bucket) with a confidence, whether the limit is per token or wider,
+which endpoints share a bucket, how honest Retry-After is, and whether
+traffic you cannot see is using capacity.
+
+Safety first: read-only by default (GET); writes only as no-op updates (GET,
+then PATCH the same values with the current version) with --allow-writes.
+A request budget and a time budget, small by default, are printed with the
+plan before anything is sent; --dry-run prints only the plan. Discovery
+stops at the first 5xx, 401 or 403, and never sends a request before the
+Retry-After it was given has passed. Credentials come only from
+GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET.
+
+Without --target it probes a scenario's gateway in-process (--virtual: in
+virtual time), which is how its accuracy is tested.`,
+		Example: `  GENESYS_CLIENT_ID=... GENESYS_CLIENT_SECRET=... \
+    ratelab discover --target https://api.mypurecloud.de --emit-scenario my-org.yaml
+  ratelab discover --target https://api.mypurecloud.de --dry-run
+  ratelab discover --scenario seed-eu-identity --virtual
+  ratelab compare --scenario my-org.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDiscover(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.target, "target", "", "API base URL to probe (default: the scenario's gateway, in-process)")
+	f.StringVar(&o.scenario, "scenario", "seed-eu-identity", "scenario to serve when there is no --target")
+	f.BoolVar(&o.virtual, "virtual", false, "serve the scenario in virtual time")
+	f.StringArrayVar(&o.routes, "route", nil, `route to probe, e.g. "GET /api/v2/users/{id}" (repeatable; default: the users reads)`)
+	f.BoolVar(&o.allowWrites, "allow-writes", false, "also probe PATCH /api/v2/users/{id} with no-op updates")
+	f.BoolVar(&o.insecure, "insecure", false, "permit plain http:// to a non-loopback target")
+	f.IntVar(&o.maxRequests, "max-requests", discover.DefaultMaxRequests, "request budget")
+	f.DurationVar(&o.maxDuration, "max-duration", discover.DefaultMaxDuration, "time budget")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and send nothing")
+	f.StringVar(&o.format, "format", "table", "table or json")
+	f.StringVar(&o.emit, "emit-scenario", "", "write a scenario reproducing what was found to FILE")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
+	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
+	return cmd
+}
+
+func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) error {
+	if o.format != "table" && o.format != "json" {
+		return usagef("--format %q: valid formats are table, json", o.format)
+	}
+	s := discover.Setup{Target: o.target, Virtual: o.virtual, Routes: o.routes, AllowWrites: o.allowWrites, Insecure: o.insecure,
+		MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Getenv: os.Getenv}
+	if o.target == "" {
+		sc, err := openScenario(o.scenario)
+		if err != nil {
+			return err
+		}
+		s.Scenario = sc
+	}
+	if err := s.Check(); err != nil {
+		return usage(errors.New(strings.TrimPrefix(err.Error(), "usage: ")))
+	}
+	fmt.Fprintln(stderr, s.Plan())
+	if o.dryRun {
+		return nil
+	}
+	if !o.quiet {
+		s.Log = func(format string, args ...any) { fmt.Fprintf(stderr, "  "+format+"\n", args...) }
+	}
+	res, err := discover.Discover(ctx, s)
+	if err != nil {
+		if errors.Is(err, discover.ErrUsage) {
+			return usage(err)
+		}
+		return err
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else if err := discoverTable(stdout, res); err != nil {
+		return err
+	}
+	if o.emit != "" {
+		f, err := os.Create(o.emit)
+		if err != nil {
+			return usage(fmt.Errorf("--emit-scenario: %w", err))
+		}
+		defer f.Close()
+		name := strings.TrimSuffix(strings.TrimSuffix(o.emit, ".yaml"), ".yml")
+		if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+			name = name[i+1:]
+		}
+		if err := res.WriteScenario(f, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "scenario written to %s: try 'ratelab compare --scenario %s'\n", o.emit, o.emit)
+		if _, err := scenarios.Load(o.emit); err != nil {
+			return fmt.Errorf("the emitted scenario does not load: %w", err)
+		}
+	}
+	return nil
+}
+
+func discoverTable(w io.Writer, res *discover.Result) error {
+	t := tablewriter.NewWriter(w)
+	t.Header("route", "algorithm", "limit", "confidence", "scope", "shares with", "Retry-After (0 / rounded down / missing of seen)", "unseen")
+	for _, f := range res.Findings {
+		lim := "—"
+		switch {
+		case f.Algorithm == "token-bucket":
+			lim = fmt.Sprintf("%.0f/min, burst %.0f", f.RatePerMin, f.Burst)
+		case f.Window > 0:
+			lim = fmt.Sprintf("%.0f per %gs (%.0f/min)", f.Limit, f.Window, f.RatePerMin)
+		}
+		unseen := ""
+		if f.Unseen > 0 {
+			unseen = fmt.Sprintf("%.0f/min", f.Unseen)
+		}
+		h := f.Hints
+		if err := t.Append(f.Route, f.Algorithm, lim, fmt.Sprintf("%.0f%%", 100*f.Confidence), f.Scope, strings.Join(f.SharesWith, "\n"),
+			fmt.Sprintf("%d / %d / %d of %d", h.Zero, h.RoundedDown, h.Missing, h.Seen), unseen); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for _, f := range res.Findings {
+		for _, n := range f.Notes {
+			fmt.Fprintf(w, "- %s: %s\n", f.Route, n)
+		}
+	}
+	fmt.Fprintf(w, "%d requests, %.0f s", res.Requests, res.Elapsed)
+	if res.Stopped != "" {
+		fmt.Fprintf(w, "; stopped: %s", res.Stopped)
+	}
+	fmt.Fprintln(w)
+	return nil
+}

@@ -1,0 +1,594 @@
+// Package discover learns an API's effective rate limits by probing it
+// carefully: per endpoint, the limit and its window or refill rate, which
+// algorithm fits, whether the limit is per token or wider, which endpoints
+// share a bucket, how honest Retry-After is, and whether unseen traffic is
+// eating capacity. It can write what it found as a scenario, so the team
+// can compare strategies offline against their org's real behaviour.
+//
+// It is safe by default: read-only requests, small request and time
+// budgets printed with the plan before anything is sent, a stop at the
+// first sign of trouble that is not rate limiting (5xx, 401, 403), and
+// never a request before the Retry-After it was given has passed.
+package discover
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ratelab/ratelab/probe"
+	"github.com/ratelab/ratelab/probe/client"
+)
+
+// Endpoint is one route to probe, with the path to send.
+type Endpoint struct {
+	Route  string // e.g. "GET /api/v2/users/{id}"
+	Method string
+	Path   string
+	// Write marks a no-op update (GET, then PATCH the same values with the
+	// current version); it needs AllowWrites.
+	Write bool
+	User  string
+}
+
+// Options configure a discovery.
+type Options struct {
+	Client    *client.Client
+	Clock     probe.Clock
+	Endpoints []Endpoint
+	// MaxRequests and MaxDuration bound the whole discovery.
+	MaxRequests int
+	MaxDuration time.Duration
+	AllowWrites bool
+	// NewClient returns a second client with the same credentials, for
+	// the scope test (a second token); nil skips it.
+	NewClient func() *client.Client
+	// Log, when set, receives a line per phase.
+	Log func(format string, args ...any)
+}
+
+// Finding is what discovery learned about one endpoint.
+type Finding struct {
+	Route     string `json:"route"`
+	Algorithm string `json:"algorithm"` // fixed-window, sliding-window, token-bucket, or unknown
+	// Limit is requests per Window for windows, the refill rate per second
+	// for a token bucket.
+	Limit      float64 `json:"limit"`
+	Window     float64 `json:"window_s,omitempty"`
+	Burst      float64 `json:"burst,omitempty"`
+	RatePerMin float64 `json:"rate_per_min"`
+	Confidence float64 `json:"confidence"`
+	// LimitKey and LimitNamespace and LimitValue come from the 429 body's
+	// limit object, when the gateway sends one.
+	LimitKey       string  `json:"limit_key,omitempty"`
+	LimitNamespace string  `json:"limit_namespace,omitempty"`
+	LimitValue     float64 `json:"limit_value,omitempty"`
+	// Scope is "token" when a fresh token gets fresh capacity, "client or
+	// wider" when it does not, "" when untested.
+	Scope      string   `json:"scope,omitempty"`
+	SharesWith []string `json:"shares_with,omitempty"`
+	// Hints compares Retry-After with the time until a request was really
+	// admitted.
+	Hints HintStats `json:"retry_after"`
+	// Unseen is capacity the gateway announces (limit object) but the probe
+	// could not use: traffic it cannot see, per minute.
+	Unseen      float64  `json:"unseen_per_min,omitempty"`
+	FirstBurst  int      `json:"first_burst"`
+	SecondBurst int      `json:"second_burst"`
+	Requests    int      `json:"requests"`
+	Notes       []string `json:"notes,omitempty"`
+}
+
+// HintStats describes the Retry-After hints met.
+type HintStats struct {
+	Seen         int     `json:"seen"`
+	Zero         int     `json:"zero"`
+	Missing      int     `json:"missing"`
+	RoundedDown  int     `json:"rounded_down"` // shorter than the real wait by over half a second
+	MeanHint     float64 `json:"mean_hint_s"`
+	MeanRealWait float64 `json:"mean_real_wait_s"`
+}
+
+// Result is a whole discovery.
+type Result struct {
+	Target    string    `json:"target"`
+	Findings  []Finding `json:"endpoints"`
+	Requests  int       `json:"requests"`
+	Elapsed   float64   `json:"elapsed_s"`
+	Stopped   string    `json:"stopped,omitempty"` // why discovery stopped early
+	Truncated bool      `json:"budget_exhausted,omitempty"`
+}
+
+// ErrTrouble stops discovery: an answer that is not rate limiting.
+var ErrTrouble = errors.New("discover: stopped")
+
+type prober struct {
+	o        Options
+	start    time.Time
+	requests int
+	ctx      context.Context
+	// lastRefused is when waitAdmit's last 429 arrived: the limit reset
+	// between it and the admission.
+	lastRefused time.Time
+}
+
+var errBudget = errors.New("discover: budget exhausted")
+
+// answer is one response as discovery sees it.
+type answer struct {
+	at     time.Time // when it arrived
+	status int
+	hint   time.Duration
+	hasRA  bool
+	raw    string
+	limit  struct {
+		Key       string  `json:"key"`
+		Namespace string  `json:"namespace"`
+		Value     float64 `json:"value"`
+	}
+}
+
+func (p *prober) now() time.Time { return p.o.Clock.Now() }
+
+func (p *prober) sleep(d time.Duration) error {
+	if p.now().Add(d).Sub(p.start) > p.o.MaxDuration {
+		return errBudget
+	}
+	return p.o.Clock.Sleep(p.ctx, d)
+}
+
+// send makes one request on e with c, within the budgets; 5xx, 401 and 403
+// stop discovery.
+func (p *prober) send(c *client.Client, e Endpoint) (answer, error) {
+	var a answer
+	if p.requests >= p.o.MaxRequests {
+		return a, errBudget
+	}
+	if p.now().Sub(p.start) > p.o.MaxDuration {
+		return a, errBudget
+	}
+	p.requests++
+	var resp *client.Response
+	var err error
+	if e.Write {
+		r, u, gerr := c.GetUser(p.ctx, e.User)
+		if gerr != nil || r.Status != http.StatusOK {
+			resp, err = r, gerr
+		} else {
+			if p.requests >= p.o.MaxRequests {
+				return a, errBudget
+			}
+			p.requests++
+			resp, err = c.PatchUser(p.ctx, e.User, u.Version, client.Changes{Department: u.Department})
+		}
+	} else {
+		resp, err = c.Do(p.ctx, e.Method, e.Path, nil, nil)
+	}
+	a.at = p.now()
+	if err != nil {
+		if errors.Is(err, client.ErrLoginThrottled) {
+			return a, fmt.Errorf("%w: the token endpoint is rate limited", ErrTrouble)
+		}
+		return a, fmt.Errorf("%w: %v", ErrTrouble, err)
+	}
+	a.status = resp.Status
+	switch {
+	case resp.Status >= 500:
+		return a, fmt.Errorf("%w: %s answered %d, not a rate limit", ErrTrouble, e.Route, resp.Status)
+	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
+		return a, fmt.Errorf("%w: %s answered %d: check the credentials and their permissions", ErrTrouble, e.Route, resp.Status)
+	case resp.Status == http.StatusTooManyRequests:
+		a.raw = resp.RetryAfter
+		if d, ok := client.ParseRetryAfter(resp.RetryAfter, a.at); ok {
+			a.hint, a.hasRA = d, true
+		}
+		var body struct {
+			Limit json.RawMessage `json:"limit"`
+		}
+		if json.Unmarshal(resp.Body, &body) == nil && body.Limit != nil {
+			_ = json.Unmarshal(body.Limit, &a.limit)
+		}
+	}
+	return a, nil
+}
+
+// burst sends back-to-back until a 429 or max; it returns the admitted
+// count, the time of the first admitted request and the 429.
+func (p *prober) burst(c *client.Client, e Endpoint, max int) (int, time.Time, *answer, error) {
+	n := 0
+	var first time.Time
+	for i := 0; i < max; i++ {
+		sent := p.now()
+		a, err := p.send(c, e)
+		if err != nil {
+			return n, first, nil, err
+		}
+		if a.status == http.StatusTooManyRequests {
+			return n, first, &a, nil
+		}
+		if n == 0 {
+			first = sent
+		}
+		n++
+	}
+	return n, first, nil, nil
+}
+
+// waitAdmit polls e after a 429 until a request is admitted: never before
+// the hint has passed, then at growing intervals. It returns the admitted
+// answer, the real wait from the 429 and the 429s met on the way.
+func (p *prober) waitAdmit(c *client.Client, e Endpoint, last answer, st *HintStats) (answer, time.Duration, error) {
+	from := last.at
+	step := 25 * time.Millisecond
+	cur := last
+	p.lastRefused = last.at
+	for {
+		wait := step
+		if cur.hasRA && cur.hint > wait {
+			wait = cur.hint
+		}
+		if err := p.sleep(wait); err != nil {
+			return answer{}, 0, err
+		}
+		sent := p.now()
+		a, err := p.send(c, e)
+		if err != nil {
+			return answer{}, 0, err
+		}
+		if a.status != http.StatusTooManyRequests {
+			real := sent.Sub(from)
+			p.noteHint(last, real, st)
+			return a, real, nil
+		}
+		cur = a
+		p.lastRefused = a.at
+		step = min(2*step, time.Second)
+	}
+}
+
+func (p *prober) noteHint(a answer, real time.Duration, st *HintStats) {
+	st.Seen++
+	switch {
+	case a.raw == "":
+		st.Missing++
+	case a.hasRA && a.hint == 0:
+		st.Zero++
+	}
+	if a.hasRA && real-a.hint > 500*time.Millisecond {
+		st.RoundedDown++
+	}
+	n := float64(st.Seen)
+	st.MeanHint += (a.hint.Seconds() - st.MeanHint) / n
+	st.MeanRealWait += (real.Seconds() - st.MeanRealWait) / n
+}
+
+// Run discovers the limits of every endpoint.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Clock == nil {
+		o.Clock = &probe.RealClock{}
+	}
+	for _, e := range o.Endpoints {
+		if e.Write && !o.AllowWrites {
+			return nil, fmt.Errorf("discover: %s writes; pass --allow-writes (it only re-sends the current values)", e.Route)
+		}
+	}
+	p := &prober{o: o, start: o.Clock.Now(), ctx: ctx}
+	res := &Result{}
+	var err error
+	for i, e := range o.Endpoints {
+		// An endpoint already found to share a bucket has that bucket's
+		// limits: probing it again would only measure the leftovers.
+		if j := sharedWith(res.Findings, e.Route); j >= 0 {
+			f := res.Findings[j]
+			f.Route, f.SharesWith, f.Requests, f.Scope = e.Route, nil, 0, res.Findings[j].Scope
+			f.Notes = append(append([]string(nil), f.Notes...), "shares the bucket of "+res.Findings[j].Route+": limits measured there")
+			res.Findings = append(res.Findings, f)
+			continue
+		}
+		before := p.requests
+		var f Finding
+		f, err = p.endpoint(e, o.Endpoints, i)
+		f.Requests = p.requests - before
+		res.Findings = append(res.Findings, f)
+		if err != nil {
+			break
+		}
+	}
+	res.Requests = p.requests
+	res.Elapsed = p.now().Sub(p.start).Seconds()
+	switch {
+	case errors.Is(err, errBudget):
+		res.Truncated = true
+		res.Stopped = "the request or time budget ran out; raise --max-requests or --max-duration for more certainty"
+		err = nil
+	case errors.Is(err, ErrTrouble):
+		res.Stopped = err.Error()
+		err = nil
+	}
+	markSharing(res.Findings)
+	return res, err
+}
+
+// windows are the window lengths a fixed window may align to.
+var windows = []time.Duration{time.Second, 10 * time.Second, time.Minute, time.Hour}
+
+func (p *prober) endpoint(e Endpoint, all []Endpoint, idx int) (Finding, error) {
+	f := Finding{Route: e.Route, Algorithm: "unknown"}
+	c := p.o.Client
+	log := func(format string, args ...any) {
+		if p.o.Log != nil {
+			p.o.Log(e.Route+": "+format, args...)
+		}
+	}
+	// Start 3.37 s past a ten-second boundary, so fixed windows, which
+	// reset at boundaries, and sliding ones, which reset a window after the
+	// start, reset at clearly different instants.
+	now := p.now()
+	off := time.Duration(now.UnixNano() % int64(10*time.Second))
+	wait := (13370*time.Millisecond - off) % (10 * time.Second)
+	if err := p.sleep(wait); err != nil {
+		return f, err
+	}
+	// 1. Drain: back-to-back until the first 429. When another endpoint's
+	// drain left this one empty, wait for it to recover and drain again.
+	maxBurst := max((p.o.MaxRequests-p.requests)/3, 10)
+	n1, t0, first429, err := p.burst(c, e, maxBurst)
+	if err == nil && n1 == 0 && first429 != nil {
+		var adm answer
+		if adm, _, err = p.waitAdmit(c, e, *first429, &f.Hints); err == nil {
+			var more int
+			more, _, first429, err = p.burst(c, e, maxBurst)
+			n1, t0 = more+1, adm.at
+		}
+	}
+	f.FirstBurst = n1
+	if err != nil {
+		return f, err
+	}
+	if first429 == nil {
+		f.Notes = append(f.Notes, fmt.Sprintf("no 429 in %d back-to-back requests: the limit is higher than this budget can reach", n1))
+		log("no 429 after %d requests", n1)
+		return f, nil
+	}
+	log("429 after %d requests (Retry-After %q)", n1, first429.raw)
+	f.LimitKey, f.LimitNamespace, f.LimitValue = first429.limit.Key, first429.limit.Namespace, first429.limit.Value
+	exhausted := first429.at
+
+	// 2. Sharing: while this endpoint's limit is spent, every other
+	// endpoint gets one request. A 429 naming the same limit is a shared
+	// bucket. Done before the scope test so the drain is fresh.
+	for j, o := range all {
+		if j == idx {
+			continue
+		}
+		a, err := p.send(c, o)
+		if err != nil {
+			return f, err
+		}
+		if a.status == http.StatusTooManyRequests && (a.limit.Key == "" || a.limit.Key == f.LimitKey) {
+			f.SharesWith = append(f.SharesWith, o.Route)
+		}
+	}
+
+	// 3. Scope: a fresh token, never refused yet, sends a few requests at
+	// once. If they all pass while the old token's limit is spent, the
+	// limit is per token; a refill would let through one at most. The old
+	// token sends nothing until its Retry-After has passed.
+	if p.o.NewClient != nil {
+		fresh := p.o.NewClient()
+		tries := min(3, n1)
+		passed := 0
+		for k := 0; k < tries; k++ {
+			b, err := p.send(fresh, e)
+			if err != nil {
+				return f, err
+			}
+			if b.status == http.StatusTooManyRequests {
+				break
+			}
+			passed++
+		}
+		f.Scope = "client or wider"
+		if passed == tries && tries >= 2 {
+			f.Scope = "token"
+		}
+	}
+
+	// 4. Wait for the first admission, honouring every hint.
+	adm, _, err := p.waitAdmit(c, e, *first429, &f.Hints)
+	if err != nil {
+		return f, err
+	}
+	reset, refusedAt := adm.at, p.lastRefused
+	// 5. Drain again at once: a window gives a whole window back, a token
+	// bucket only what trickled in.
+	n2, _, second429, err := p.burst(c, e, maxBurst)
+	n2++ // the admitted poll
+	f.SecondBurst = n2
+	if err != nil {
+		return f, err
+	}
+	if second429 == nil {
+		f.Notes = append(f.Notes, "the second burst did not reach a 429 within the budget")
+	}
+	log("first admitted %.2fs after the 429, then %d more at once", reset.Sub(exhausted).Seconds(), n2)
+
+	if float64(n2) >= 0.5*float64(n1) && n1 >= 2 {
+		// A window: find its length from alignment or from the first
+		// admission of the first burst.
+		// The limit reset somewhere in (refusedAt, reset]: a fixed window
+		// has a boundary there, a sliding one is a window after t0.
+		since := reset.Sub(t0)
+		aligned := time.Duration(0)
+		for _, w := range windows {
+			lo, hi := refusedAt.UnixNano(), reset.UnixNano()
+			if hi/int64(w) > lo/int64(w) && reset.Sub(exhausted) < w {
+				aligned = w
+				break
+			}
+		}
+		sliding := since > refusedAt.Sub(t0) && since-refusedAt.Sub(t0) >= 0
+		_ = sliding
+		switch {
+		case aligned > 0:
+			f.Algorithm, f.Window = "fixed-window", aligned.Seconds()
+			f.Confidence = 0.9
+		default:
+			f.Algorithm, f.Window = "sliding-window", roundWindow(since).Seconds()
+			f.Confidence = 0.7
+			// A token bucket that refilled during the hint looks the same;
+			// spread requests below the rate for one window, then drain: a
+			// sliding window has little left, a token bucket is full.
+			w := time.Duration(f.Window * float64(time.Second))
+			rate := float64(n2) / f.Window
+			spread := int(0.8 * rate * f.Window)
+			if spread >= 2 && p.now().Add(w).Sub(p.start) < p.o.MaxDuration && p.requests+spread+n2 < p.o.MaxRequests {
+				if second429 != nil {
+					if _, _, err := p.waitAdmit(c, e, *second429, &f.Hints); err != nil {
+						return f, err
+					}
+				}
+				gap := time.Duration(float64(time.Second) / (0.8 * rate))
+				for k := 0; k < spread; k++ {
+					if err := p.sleep(gap); err != nil {
+						return f, err
+					}
+					if _, err := p.send(c, e); err != nil {
+						return f, err
+					}
+				}
+				nb, _, _, err := p.burst(c, e, maxBurst)
+				if err != nil {
+					return f, err
+				}
+				if float64(nb) >= 0.6*float64(n2) {
+					f.Algorithm, f.Burst = "token-bucket", float64(n1)
+					f.Limit = rate
+					f.RatePerMin = rate * 60
+					f.Window = 0
+					f.Confidence = 0.8
+					log("after a window at 80%% of the rate, %d more at once: a token bucket", nb)
+					break
+				}
+				f.Confidence = 0.9
+				log("after a window at 80%% of the rate, only %d more at once: a sliding window", nb)
+			}
+		}
+		if f.Algorithm == "token-bucket" {
+			// Measured by the spread test.
+		} else {
+			f.Limit = float64(n2)
+			f.RatePerMin = f.Limit / f.Window * 60
+		}
+	} else {
+		// A token bucket: wait for admission and drain again, cycle after
+		// cycle, for ten seconds; the refill rate is what got through.
+		f.Algorithm = "token-bucket"
+		f.Burst = float64(n1)
+		admitted, from := n2, reset
+		cur := second429
+		for cur != nil && p.now().Sub(from) < 10*time.Second {
+			a, _, err := p.waitAdmit(c, e, *cur, &f.Hints)
+			if err != nil {
+				if errors.Is(err, errBudget) {
+					break
+				}
+				return f, err
+			}
+			more, _, next, err := p.burst(c, e, maxBurst)
+			if err != nil && !errors.Is(err, errBudget) {
+				return f, err
+			}
+			if float64(more+1) >= 0.5*float64(n1) && n1 >= 4 {
+				// A bulk release a token bucket could not give: a sliding
+				// window whose oldest admissions (the first burst) left.
+				f.Algorithm, f.Burst = "sliding-window", 0
+				f.Window = roundWindow(a.at.Sub(t0)).Seconds()
+				f.Limit = float64(n1)
+				f.RatePerMin = f.Limit / f.Window * 60
+				f.Confidence = 0.8
+				log("%d admitted at once %.1fs after the first burst: a sliding window", more+1, a.at.Sub(t0).Seconds())
+				break
+			}
+			admitted += more + 1
+			cur = next
+			if err != nil {
+				break
+			}
+		}
+		if f.Algorithm == "sliding-window" {
+			return p.unseen(f), nil
+		}
+		if span := p.now().Sub(from).Seconds(); span > 0 {
+			// The first of those admissions was already due at reset.
+			f.Limit = float64(admitted-1) / span
+			f.RatePerMin = f.Limit * 60
+			f.Confidence = math.Min(0.9, 0.5+span/25)
+		}
+	}
+	return p.unseen(f), nil
+}
+
+// unseen compares the measured rate with the limit the gateway announces.
+func (p *prober) unseen(f Finding) Finding {
+	if f.LimitValue > 0 && f.RatePerMin > 0 && strings.Contains(f.LimitKey, "per.minute") {
+		if missing := f.LimitValue - f.RatePerMin; missing > 0.1*f.LimitValue {
+			f.Unseen = missing
+			f.Notes = append(f.Notes, fmt.Sprintf("the gateway announces %g/min but only %.0f/min reached this client: traffic you cannot see uses the rest", f.LimitValue, f.RatePerMin))
+		}
+	}
+	return f
+}
+
+// roundWindow snaps a measured window to a round length within 10%.
+func roundWindow(d time.Duration) time.Duration {
+	for _, w := range windows {
+		if math.Abs(float64(d-w)) <= 0.1*float64(w) {
+			return w
+		}
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
+// sharedWith returns the index of a finding that shares route, or -1.
+func sharedWith(fs []Finding, route string) int {
+	for i, f := range fs {
+		if f.Algorithm != "unknown" && contains(f.SharesWith, route) {
+			return i
+		}
+	}
+	return -1
+}
+
+// markSharing makes sharing symmetric.
+func markSharing(fs []Finding) {
+	idx := map[string]int{}
+	for i, f := range fs {
+		idx[f.Route] = i
+	}
+	for i := range fs {
+		for _, r := range fs[i].SharesWith {
+			if j, ok := idx[r]; ok && !contains(fs[j].SharesWith, fs[i].Route) {
+				fs[j].SharesWith = append(fs[j].SharesWith, fs[i].Route)
+			}
+		}
+	}
+	for i := range fs {
+		sort.Strings(fs[i].SharesWith)
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

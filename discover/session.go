@@ -1,0 +1,225 @@
+package discover
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ratelab/ratelab/mockgateway"
+	"github.com/ratelab/ratelab/probe"
+	"github.com/ratelab/ratelab/probe/client"
+	"github.com/ratelab/ratelab/scenarios"
+)
+
+// Defaults for the budgets: small, printed with the plan.
+const (
+	DefaultMaxRequests = 1000
+	DefaultMaxDuration = 5 * time.Minute
+)
+
+// DefaultRoutes are probed when none are named: two reads of the users
+// service (and, with writes allowed, a no-op PATCH).
+var DefaultRoutes = []string{"GET /api/v2/users/{id}", "GET /api/v2/users"}
+
+// ErrUsage marks bad options.
+var ErrUsage = errors.New("usage")
+
+// Setup says what to discover and where.
+type Setup struct {
+	// Target is a live base URL; "" serves Scenario's gateway in-process.
+	Target   string
+	Scenario *scenarios.Scenario
+	// Virtual serves the scenario in virtual time (no sockets, no waiting).
+	Virtual     bool
+	Routes      []string
+	AllowWrites bool
+	Insecure    bool
+	MaxRequests int
+	MaxDuration time.Duration
+	Getenv      func(string) string
+	HTTP        *http.Client
+	Seed        uint64
+	Log         func(format string, args ...any)
+	// GatewayLog receives the in-process gateway's access log.
+	GatewayLog io.Writer
+}
+
+// Plan describes what Discover will do, before it sends anything.
+func (s *Setup) Plan() string {
+	target := s.Target
+	if target == "" {
+		target = "the " + s.Scenario.Name + " scenario's gateway, in-process"
+		if s.Virtual {
+			target += " in virtual time"
+		}
+	}
+	mode := "read-only"
+	if s.AllowWrites {
+		mode = "no-op writes allowed (GET, then PATCH the same values with the current version)"
+	}
+	return fmt.Sprintf("plan: probe %s on %s; %s; budget %d requests and %v; stops at the first 5xx, 401 or 403; always waits the Retry-After it is given",
+		strings.Join(s.routes(), ", "), target, mode, s.MaxRequests, s.MaxDuration)
+}
+
+func (s *Setup) routes() []string {
+	if len(s.Routes) > 0 {
+		return s.Routes
+	}
+	r := append([]string(nil), DefaultRoutes...)
+	if s.AllowWrites {
+		r = append(r, "PATCH /api/v2/users/{id}")
+	}
+	return r
+}
+
+func (s *Setup) defaults() {
+	if s.MaxRequests == 0 {
+		s.MaxRequests = DefaultMaxRequests
+	}
+	if s.MaxDuration == 0 {
+		s.MaxDuration = DefaultMaxDuration
+	}
+}
+
+// Check validates the setup without sending anything.
+func (s *Setup) Check() error {
+	s.defaults()
+	for _, r := range s.routes() {
+		switch r {
+		case "GET /api/v2/users/{id}", "GET /api/v2/users":
+		case "PATCH /api/v2/users/{id}":
+			if !s.AllowWrites {
+				return fmt.Errorf("%w: %s writes: pass --allow-writes (it only re-sends the current values)", ErrUsage, r)
+			}
+		default:
+			return fmt.Errorf("%w: cannot probe %q (valid: GET /api/v2/users/{id}, GET /api/v2/users, PATCH /api/v2/users/{id})", ErrUsage, r)
+		}
+	}
+	if s.Target == "" {
+		if s.Scenario == nil {
+			return fmt.Errorf("%w: give --target or a scenario", ErrUsage)
+		}
+		return nil
+	}
+	if s.Virtual {
+		return fmt.Errorf("%w: --virtual serves a scenario; it cannot be combined with --target", ErrUsage)
+	}
+	u, err := url.Parse(s.Target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: --target %q is not an http(s) URL", ErrUsage, s.Target)
+	}
+	ip := net.ParseIP(u.Hostname())
+	loop := u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
+	if u.Scheme == "http" && !loop && !s.Insecure {
+		return fmt.Errorf("%w: --target %s: plain http to a non-loopback host would send credentials in clear; use https or --insecure", ErrUsage, u.Host)
+	}
+	env := s.Getenv
+	if env == nil || env("GENESYS_CLIENT_ID") == "" || env("GENESYS_CLIENT_SECRET") == "" {
+		return fmt.Errorf("%w: a target needs GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET in the environment", ErrUsage)
+	}
+	return nil
+}
+
+// Discover runs a discovery as set up.
+func Discover(ctx context.Context, s Setup) (*Result, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	var clock probe.Clock = &probe.RealClock{}
+	hc := s.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	base, id, secret := s.Target, "", ""
+	switch {
+	case s.Target != "":
+		id, secret = s.Getenv("GENESYS_CLIENT_ID"), s.Getenv("GENESYS_CLIENT_SECRET")
+	case s.Virtual:
+		vc := probe.NewVirtualClock(probe.VirtualEpoch)
+		gw, err := mockgateway.New(mockgateway.Options{Scenario: s.Scenario, Seed: s.Seed, Now: vc.Now, Sleep: vc.Sleep, Log: s.GatewayLog})
+		if err != nil {
+			return nil, err
+		}
+		defer gw.Close()
+		clock, hc, base = vc, &http.Client{Transport: gw.Transport()}, "http://gateway.invalid"
+		c := gw.Clients()[0]
+		id, secret = c.ClientID, c.ClientSecret
+	default:
+		run, err := mockgateway.Start(mockgateway.Options{Scenario: s.Scenario, Seed: s.Seed, Log: s.GatewayLog})
+		if err != nil {
+			return nil, err
+		}
+		defer run.Shutdown(context.WithoutCancel(ctx))
+		base = run.URL
+		c := run.Server.Clients()[0]
+		id, secret = c.ClientID, c.ClientSecret
+	}
+	newClient := func() *client.Client {
+		c := client.New(base, id, secret, hc)
+		c.Now, c.Sleep = clock.Now, clock.Sleep
+		return c
+	}
+	var res *Result
+	var err error
+	clock.Go(func() {
+		c := newClient()
+		var user string
+		if user, err = firstUser(ctx, c); err != nil {
+			return
+		}
+		var eps []Endpoint
+		for _, r := range s.routes() {
+			method, path, _ := strings.Cut(r, " ")
+			e := Endpoint{Route: r, Method: method, User: user}
+			switch r {
+			case "GET /api/v2/users":
+				e.Path = "/api/v2/users?pageSize=1"
+			case "PATCH /api/v2/users/{id}":
+				e.Write = true
+			default:
+				e.Path = strings.Replace(path, "{id}", url.PathEscape(user), 1)
+			}
+			eps = append(eps, e)
+		}
+		res, err = Run(ctx, Options{Client: c, Clock: clock, Endpoints: eps, MaxRequests: s.MaxRequests - 1,
+			MaxDuration: s.MaxDuration, AllowWrites: s.AllowWrites, NewClient: newClient, Log: s.Log})
+		if res != nil {
+			res.Requests++ // the user listing
+		}
+	})
+	clock.Wait()
+	if res != nil {
+		res.Target = base
+		if s.Target == "" {
+			res.Target = "scenario " + s.Scenario.Name
+		}
+	}
+	return res, err
+}
+
+// firstUser lists one user to probe.
+func firstUser(ctx context.Context, c *client.Client) (string, error) {
+	r, err := c.Do(ctx, http.MethodGet, "/api/v2/users?pageSize=1", nil, nil)
+	if err != nil {
+		return "", err
+	}
+	if r.Status != http.StatusOK {
+		return "", fmt.Errorf("discover: listing a user to probe: status %d %s", r.Status, r.ErrorCode)
+	}
+	var p struct {
+		Entities []struct {
+			ID string `json:"id"`
+		} `json:"entities"`
+	}
+	if err := json.Unmarshal(r.Body, &p); err != nil || len(p.Entities) == 0 {
+		return "", errors.New("discover: the target lists no users")
+	}
+	return p.Entities[0].ID, nil
+}
