@@ -62,8 +62,12 @@ type Finding struct {
 	Limit      float64 `json:"limit"`
 	Window     float64 `json:"window_s,omitempty"`
 	Burst      float64 `json:"burst,omitempty"`
-	RatePerMin float64 `json:"rate_per_min"`
-	Confidence float64 `json:"confidence"`
+	RatePerMin float64 `json:"rate_per_min"` // measured: what reached the probe
+	// LimitPerMin is the best estimate of the configured limit: the value
+	// the gateway names in its 429 body when the measurement corroborates
+	// it (60% to 110% of it), else the measured rate.
+	LimitPerMin float64 `json:"limit_per_min"`
+	Confidence  float64 `json:"confidence"`
 	// LimitKey and LimitNamespace and LimitValue come from the 429 body's
 	// limit object, when the gateway sends one.
 	LimitKey       string  `json:"limit_key,omitempty"`
@@ -537,6 +541,10 @@ func (p *prober) endpoint(e Endpoint, all []Endpoint, idx int) (Finding, error) 
 
 // unseen compares the measured rate with the limit the gateway announces.
 func (p *prober) unseen(f Finding) Finding {
+	f.LimitPerMin = f.RatePerMin
+	if f.LimitValue > 0 && strings.Contains(f.LimitKey, "per.minute") && f.RatePerMin >= 0.6*f.LimitValue && f.RatePerMin <= 1.1*f.LimitValue {
+		f.LimitPerMin = f.LimitValue
+	}
 	if f.LimitValue > 0 && f.RatePerMin > 0 && strings.Contains(f.LimitKey, "per.minute") {
 		if missing := f.LimitValue - f.RatePerMin; missing > 0.1*f.LimitValue {
 			f.Unseen = missing

@@ -54,17 +54,11 @@ func (r *Result) WriteScenario(w io.Writer, name string) error {
 		}
 		switch f.Algorithm {
 		case "token-bucket":
-			rate := f.RatePerMin
-			if f.Unseen > 0 {
-				rate += f.Unseen
-			}
+			rate := f.LimitPerMin
 			fmt.Fprintf(&b, "    - {name: %s, scope: %s, algorithm: token-bucket, limit: %s/min, burst: %d%s}\n",
 				name, scope, num(rate), int(math.Max(1, math.Round(f.Burst))), extra)
 		default:
-			limit := f.Limit
-			if f.Unseen > 0 {
-				limit += f.Unseen * f.Window / 60
-			}
+			limit := f.LimitPerMin * f.Window / 60
 			fmt.Fprintf(&b, "    - {name: %s, scope: %s, algorithm: %s, limit: %s/%s, window: %s%s}\n",
 				name, scope, f.Algorithm, num(math.Round(limit)), dur(f.Window), dur(f.Window), extra)
 		}

@@ -141,9 +141,12 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 		lim := "—"
 		switch {
 		case f.Algorithm == "token-bucket":
-			lim = fmt.Sprintf("%.0f/min, burst %.0f", f.RatePerMin, f.Burst)
+			lim = fmt.Sprintf("%.0f/min, burst %.0f", f.LimitPerMin, f.Burst)
 		case f.Window > 0:
-			lim = fmt.Sprintf("%.0f per %gs (%.0f/min)", f.Limit, f.Window, f.RatePerMin)
+			lim = fmt.Sprintf("%.0f per %gs (%.0f/min)", f.LimitPerMin*f.Window/60, f.Window, f.LimitPerMin)
+		}
+		if f.LimitPerMin != f.RatePerMin && f.RatePerMin > 0 {
+			lim += fmt.Sprintf("\nannounced; %.0f/min measured", f.RatePerMin)
 		}
 		unseen := ""
 		if f.Unseen > 0 {
