@@ -327,41 +327,45 @@ func (a *accumulator) Line(l *Line) {
 	}
 }
 
-func (a *accumulator) attempt(l *Line) {
-	if l.LocalDrop {
-		a.drops++
-	}
+// outcome counts one response (or local drop) at time t, in either view:
+// totals, the timeline, its route, the Retry-After histogram and bursts of
+// consecutive 429s (in record order, close enough for runs of refusals).
+func (a *accumulator) outcome(t int64, route string, status int, retryAfter string, sent bool) {
 	a.attempts++
-	sec := a.second(l.SentNS)
-	rt := a.route(l.Route)
-	if !l.LocalDrop {
+	sec := a.second(t)
+	rt := a.route(route)
+	if sent {
 		rt.Requests++
 	}
-	ok := l.Status >= 200 && l.Status < 300
 	switch {
-	case ok:
+	case status >= 200 && status < 300:
 		a.okAttempts++
 		sec.OK++
 		rt.OK++
-		a.okPerSecond[l.SentNS/1e9]++
-	case l.Status == 429:
+		a.okPerSecond[t/1e9]++
+	case status == 429:
 		a.throttled++
 		sec.Throttled++
 		rt.Throttled++
-		a.thrPerSecond[l.SentNS/1e9]++
-		a.retryAfter(l.RetryAfter)
+		a.thrPerSecond[t/1e9]++
+		a.retryAfter(retryAfter)
 	default:
 		sec.Other++
 		rt.Other++
 	}
-	// Bursts: consecutive 429s in send order (records arrive in completion
-	// order, close enough for runs of refusals).
-	if l.Status == 429 {
+	if status == 429 {
 		a.burst++
 	} else if a.burst > 0 {
 		a.bursts[a.burst]++
 		a.burst = 0
 	}
+}
+
+func (a *accumulator) attempt(l *Line) {
+	if l.LocalDrop {
+		a.drops++
+	}
+	a.outcome(l.SentNS, l.Route, l.Status, l.RetryAfter, !l.LocalDrop)
 	if l.Attempt > 1 {
 		a.retrySends[l.SentNS/int64(100*time.Millisecond)]++
 		if h, ok := a.lastHint[l.Op]; ok {
@@ -391,39 +395,14 @@ func (a *accumulator) attempt(l *Line) {
 }
 
 func (a *accumulator) request(l *Line) {
-	a.attempts++
-	sec := a.second(l.T)
-	rt := a.route(l.Route)
-	rt.Requests++
+	a.outcome(l.T, l.Route, l.Status, l.RetryAfter, true)
 	ok := l.Status >= 200 && l.Status < 300
-	switch {
-	case ok:
-		a.okAttempts++
-		sec.OK++
-		rt.OK++
-		a.okPerSecond[l.T/1e9]++
-	case l.Status == 429:
-		a.throttled++
-		sec.Throttled++
-		rt.Throttled++
-		a.thrPerSecond[l.T/1e9]++
-		a.retryAfter(l.RetryAfter)
-		if l.RejectedBy != "" {
-			a.hints = append(a.hints, float64(l.RetryAfterSeconds))
-			a.truths = append(a.truths, float64(l.TrueWaitNS)/1e9)
-			if a.truthMap != nil && l.CorrelationID != "" {
-				a.truthMap[l.CorrelationID] = l.TrueWaitNS
-			}
+	if l.Status == 429 && l.RejectedBy != "" {
+		a.hints = append(a.hints, float64(l.RetryAfterSeconds))
+		a.truths = append(a.truths, float64(l.TrueWaitNS)/1e9)
+		if a.truthMap != nil && l.CorrelationID != "" {
+			a.truthMap[l.CorrelationID] = l.TrueWaitNS
 		}
-	default:
-		sec.Other++
-		rt.Other++
-	}
-	if l.Status == 429 {
-		a.burst++
-	} else if a.burst > 0 {
-		a.bursts[a.burst]++
-		a.burst = 0
 	}
 	for _, b := range l.Buckets {
 		bs, ok := a.buckets[b.Name]

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,18 +110,11 @@ func (s *Setup) Check() error {
 	if s.Virtual {
 		return fmt.Errorf("%w: --virtual serves a scenario; it cannot be combined with --target", ErrUsage)
 	}
-	u, err := url.Parse(s.Target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: --target %q is not an http(s) URL", ErrUsage, s.Target)
+	if _, err := probe.CheckTarget(s.Target, s.Insecure); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, strings.TrimPrefix(err.Error(), "usage: "))
 	}
-	ip := net.ParseIP(u.Hostname())
-	loop := u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
-	if u.Scheme == "http" && !loop && !s.Insecure {
-		return fmt.Errorf("%w: --target %s: plain http to a non-loopback host would send credentials in clear; use https or --insecure", ErrUsage, u.Host)
-	}
-	env := s.Getenv
-	if env == nil || env("GENESYS_CLIENT_ID") == "" || env("GENESYS_CLIENT_SECRET") == "" {
-		return fmt.Errorf("%w: a target needs GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET in the environment", ErrUsage)
+	if _, _, err := probe.Credentials(s.Getenv); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, strings.TrimPrefix(err.Error(), "usage: "))
 	}
 	return nil
 }

@@ -90,6 +90,34 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// CheckTarget validates a live target URL and reports whether it is on
+// this machine. Plain http to another host is refused unless insecure:
+// the client would send its credentials in clear.
+func CheckTarget(target string, insecure bool) (loopback bool, err error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false, usagef("--target %q is not an http(s) URL such as https://api.mypurecloud.de", target)
+	}
+	loopback = isLoopback(u.Hostname())
+	if u.Scheme == "http" && !loopback && !insecure {
+		return false, usagef("--target %s: plain http to a non-loopback host would send credentials in clear; use https or --insecure", u.Host)
+	}
+	return loopback, nil
+}
+
+// Credentials reads the client id and secret from GENESYS_CLIENT_ID and
+// GENESYS_CLIENT_SECRET, the only place a live target's credentials come
+// from.
+func Credentials(getenv func(string) string) (id, secret string, err error) {
+	if getenv != nil {
+		id, secret = getenv("GENESYS_CLIENT_ID"), getenv("GENESYS_CLIENT_SECRET")
+	}
+	if id == "" || secret == "" {
+		return "", "", usagef("a live target needs GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET in the environment")
+	}
+	return id, secret, nil
+}
+
 // Probe runs the options' workload and returns the summary.
 func Probe(ctx context.Context, o Options) (*Result, error) {
 	sc := o.Scenario
@@ -178,25 +206,17 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		creds = run.Server.Clients()
 		users = run.Server.SampleUserIDs(sc.Gateway.Users.Count)
 	default:
-		u, err := url.Parse(o.Target)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, usagef("--target %q is not an http(s) URL such as https://api.mypurecloud.de", o.Target)
+		loop, err := CheckTarget(o.Target, o.Insecure)
+		if err != nil {
+			return nil, err
 		}
-		loop := isLoopback(u.Hostname())
 		live = !loop
-		if u.Scheme == "http" && !loop && !o.Insecure {
-			return nil, usagef("--target %s: plain http to a non-loopback host would send credentials in clear; use https or --insecure", u.Host)
+		if live && o.Operation != "get-user" && !o.AllowWrites {
+			return nil, usagef("operation %s writes to %s, a live host; pass --allow-writes to permit it", o.Operation, o.Target)
 		}
-		if !loop && o.Operation != "get-user" && !o.AllowWrites {
-			return nil, usagef("operation %s writes to %s, a live host; pass --allow-writes to permit it", o.Operation, u.Host)
-		}
-		env := o.Getenv
-		if env == nil {
-			env = func(string) string { return "" }
-		}
-		id, secret := env("GENESYS_CLIENT_ID"), env("GENESYS_CLIENT_SECRET")
-		if id == "" || secret == "" {
-			return nil, usagef("a live target needs GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET in the environment")
+		id, secret, err := Credentials(o.Getenv)
+		if err != nil {
+			return nil, err
 		}
 		creds = []mockgateway.Credentials{{ClientID: id, ClientSecret: secret}}
 	}

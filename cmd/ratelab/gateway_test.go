@@ -18,17 +18,14 @@ import (
 	"time"
 )
 
-// TestGatewaySIGTERMUnderLoad runs `ratelab gateway` as the CLI does, sends
-// the process a real SIGTERM while clients are mid-load, and checks that
-// the access log holds one request record per response received.
-func TestGatewaySIGTERMUnderLoad(t *testing.T) {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	logFile := filepath.Join(t.TempDir(), "access.jsonl")
+// startGateway runs `ratelab gateway` as the CLI does until ctx ends and
+// returns the base URL it printed and where its result arrives.
+func startGateway(t *testing.T, ctx context.Context, o gatewayOpts) (string, <-chan error) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- runGateway(ctx, pw, gatewayOpts{scenario: "healthy", addr: "127.0.0.1:0", log: logFile, grace: 5 * time.Second})
+		done <- runGateway(ctx, pw, o)
 		pw.Close()
 	}()
 	var base string
@@ -43,6 +40,17 @@ func TestGatewaySIGTERMUnderLoad(t *testing.T) {
 	if base == "" {
 		t.Fatal("gateway printed no base URL")
 	}
+	return base, done
+}
+
+// TestGatewaySIGTERMUnderLoad runs `ratelab gateway` as the CLI does, sends
+// the process a real SIGTERM while clients are mid-load, and checks that
+// the access log holds one request record per response received.
+func TestGatewaySIGTERMUnderLoad(t *testing.T) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	logFile := filepath.Join(t.TempDir(), "access.jsonl")
+	base, done := startGateway(t, ctx, gatewayOpts{scenario: "healthy", addr: "127.0.0.1:0", log: logFile, grace: 5 * time.Second})
 	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"sync-job"}, "client_secret": {"sync-job-secret"}})
 	if err != nil {
 		t.Fatal(err)
@@ -101,21 +109,7 @@ func TestGatewaySIGTERMUnderLoad(t *testing.T) {
 func TestProbeAgainstRatelabGateway(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- runGateway(ctx, pw, gatewayOpts{scenario: "healthy", addr: "127.0.0.1:0", grace: time.Second})
-		pw.Close()
-	}()
-	var base string
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) >= 3 && f[0] == "base" {
-			base = f[2]
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
+	base, done := startGateway(t, ctx, gatewayOpts{scenario: "healthy", addr: "127.0.0.1:0", grace: time.Second})
 	t.Setenv("GENESYS_CLIENT_ID", "sync-job")
 	t.Setenv("GENESYS_CLIENT_SECRET", "sync-job-secret")
 	out := filepath.Join(t.TempDir(), "attempts.jsonl")
