@@ -425,10 +425,17 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 				return
 			}
 		}
-		ag.mu.Lock()
-		pace, drop := ag.Policy.Pace(r.clock.Now(), ag.Rand)
-		ag.mu.Unlock()
-		if pace > 0 {
+		// Ask the pacer until it says go: a wait reserves nothing, so a
+		// pause decided while this send waited still applies to it.
+		var drop bool
+		for {
+			ag.mu.Lock()
+			pace, d := ag.Policy.Pace(r.clock.Now(), ag.Rand)
+			ag.mu.Unlock()
+			if pace <= 0 {
+				drop = d
+				break
+			}
 			if r.clock.Now().Add(pace).After(deadline) {
 				r.noteCap("time-cap")
 				finish(false, "time-cap")

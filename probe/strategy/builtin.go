@@ -192,7 +192,11 @@ type tokenBucket struct {
 }
 
 func (t *tokenBucket) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
-	return t.lim.ReserveN(now, 1).DelayFrom(now), false
+	if t.lim.AllowN(now, 1) {
+		return 0, false
+	}
+	need := 1 - t.lim.TokensAt(now)
+	return max(time.Duration(need/float64(t.lim.Limit())*1e9), time.Microsecond), false
 }
 func (t *tokenBucket) After(o Outcome, rng *rand.Rand) Decision { return t.ra.after(o, rng) }
 
@@ -318,12 +322,11 @@ func (a *aws) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
 		return 0, false
 	}
 	a.refill(now)
-	a.capacity--
-	if a.capacity >= 0 {
+	if a.capacity >= 1 {
+		a.capacity--
 		return 0, false
 	}
-	// The send is reserved: capacity goes negative and refills meanwhile.
-	return time.Duration(-a.capacity / a.fillRate * 1e9), false
+	return max(time.Duration((1-a.capacity)/a.fillRate*1e9), time.Microsecond), false
 }
 
 func (a *aws) updateRate(now time.Time, throttled bool) {
@@ -440,8 +443,12 @@ func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
 //     429s in a row — a 0 or missing hint is treated as unknown, not as
 //     "now", and a hint that keeps being wrong stops being trusted.
 //
-// Only one probe goes out per pause, so an exhausted window costs one
-// attempt per pause instead of one per queued operation.
+//   - when recent 429 streaks ended at evenly spaced instants (a fixed
+//     window), a new streak sleeps to the next predicted reset.
+//
+// Sends waiting on the pace re-ask when their wait is over, so only one
+// probe goes out per pause and an exhausted window costs one attempt per
+// pause instead of one per queued operation.
 type adaptive struct {
 	decrease, increase, minRate float64
 	cap                         time.Duration
@@ -454,20 +461,40 @@ type adaptive struct {
 	streak    int // 429s since the last success
 	successes window
 	longRun   window
+	// ends are when recent 429 streaks ended (the first success after
+	// one); a steady period between them is a fixed window's length.
+	ends   []time.Time
+	period time.Duration
+}
+
+// learnPeriod records the end of a 429 streak and, when the last three
+// ends are evenly spaced (within 5%, at least a second apart), takes the
+// spacing as the window period.
+func (a *adaptive) learnPeriod(now time.Time) {
+	a.ends = append(a.ends, now)
+	if len(a.ends) > 3 {
+		a.ends = a.ends[1:]
+	}
+	a.period = 0
+	if len(a.ends) == 3 {
+		g1, g2 := a.ends[1].Sub(a.ends[0]), a.ends[2].Sub(a.ends[1])
+		if g1 >= time.Second && math.Abs(float64(g1-g2)) <= 0.05*float64(g1) {
+			a.period = (g1 + g2) / 2
+		}
+	}
 }
 
 func (a *adaptive) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
-	at := now
-	if a.paused.After(at) {
-		at = a.paused
+	if a.paused.After(now) {
+		return a.paused.Sub(now), false
 	}
 	if a.r > 0 {
-		if a.next.After(at) {
-			at = a.next
+		if a.next.After(now) {
+			return a.next.Sub(now), false
 		}
-		a.next = at.Add(time.Duration(1e9 / a.r))
+		a.next = now.Add(time.Duration(1e9 / a.r))
 	}
-	return at.Sub(now), false
+	return 0, false
 }
 
 func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
@@ -477,6 +504,9 @@ func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 	if o.Status >= 200 && o.Status < 300 {
 		a.successes.add(o.Now, 1)
 		a.longRun.add(o.Now, 1)
+		if a.streak > 0 {
+			a.learnPeriod(o.Now)
+		}
 		a.streak = 0
 		if a.r > 0 {
 			if s := o.Now.Sub(a.lastGrow).Seconds(); s >= 1 {
@@ -501,6 +531,13 @@ func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 			a.lastCut, a.lastGrow = o.Now, o.Now
 		}
 		pause := time.Duration(float64(time.Second) / a.r * math.Pow(2, float64(min(a.streak, 20)-1)))
+		if p := a.period; p > 0 && len(a.ends) > 0 {
+			// A fixed window: sleep to the next predicted reset instead of
+			// probing an exhausted window again and again.
+			last := a.ends[len(a.ends)-1]
+			k := math.Ceil(float64(o.Now.Sub(last)) / float64(p))
+			pause = last.Add(time.Duration(k)*p + 10*time.Millisecond).Sub(o.Now)
+		}
 		if o.HasRetryAfter && o.RetryAfter >= time.Second {
 			pause = max(pause, o.RetryAfter)
 		}

@@ -54,10 +54,11 @@ type Decision struct {
 
 // Policy is a retry strategy for one client.
 type Policy interface {
-	// Pace is called before every send, first attempts included, and returns
-	// how long to hold the send. drop rejects it locally (the attempt is
-	// recorded without a request and then treated as a retryable failure).
-	// A pacer that returns a wait has reserved that send slot.
+	// Pace is called before every send, first attempts included. It returns
+	// 0 to send now (and counts the send), or how long to hold it: a wait
+	// reserves nothing, and the runner asks again when it is over, so a
+	// pause decided meanwhile still applies. drop rejects the send locally
+	// (recorded without a request, then treated as a retryable failure).
 	Pace(now time.Time, rng *rand.Rand) (wait time.Duration, drop bool)
 	// After is called after every attempt and decides whether and when to
 	// retry. Its answer is ignored for outcomes that are not retryable.
