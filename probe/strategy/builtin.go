@@ -434,10 +434,13 @@ func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
 //
 //   - unpaced until the first 429; then r = the rate admitted over the
 //     last 10 s × decrease;
+//
 //   - each later 429 cuts r by decrease (at most once per pace interval),
 //     but never below 95% of the rate admitted over the last minute, so a
 //     window that refills in bulk is not mistaken for a slow one;
+//
 //   - each second without a 429 grows r by increase·r;
+//
 //   - after a 429 the whole client pauses: for Retry-After when it says a
 //     second or more, and in any case for at least 1/r·2^(k−1) after k
 //     429s in a row — a 0 or missing hint is treated as unknown, not as
