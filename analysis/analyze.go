@@ -507,11 +507,17 @@ func (a *accumulator) finish() *Run {
 		}
 		m.DrainTime = math.Max(0, float64(a.maxEnd-a.maxIntended)/1e9)
 		if c := a.header.Capacity; c > 0 && m.Elapsed > 0 && m.Ops > 0 {
-			// The fastest the gateway would let this work finish: the
-			// requests beyond one full burst at the capacity rate, but no
-			// sooner than the last operation is offered.
+			// The fastest the gateway would let this work finish: for a
+			// token bucket, the requests beyond one full burst at the
+			// capacity rate; for a window, as many whole windows as the
+			// requests need after the first; and no sooner than the last
+			// operation is offered.
 			need := float64(m.Ops*happy) - a.header.CapacityBurst
 			ideal := math.Max(need, 0) / c
+			if w := a.header.CapacityWindowNS; w > 0 && a.header.CapacityBurst > 0 {
+				windows := math.Ceil(float64(m.Ops*happy)/a.header.CapacityBurst) - 1
+				ideal = math.Max(windows, 0) * float64(w) / 1e9
+			}
 			if a.header.Rate > 0 {
 				ideal = math.Max(ideal, float64(m.Ops-1)/a.header.Rate)
 			}

@@ -44,14 +44,15 @@ type Header struct {
 	Target   string            `json:"target"`
 	Clock    string            `json:"clock"`
 	// Operation is set only in attempt logs.
-	Operation     string  `json:"operation"`
-	Ops           int     `json:"ops"`
-	Concurrency   int     `json:"concurrency"`
-	Rate          float64 `json:"rate"`
-	HappyPath     int     `json:"happy_path"`
-	Capacity      float64 `json:"capacity"`
-	CapacityBurst float64 `json:"capacity_burst"`
-	TimeScale     float64 `json:"time_scale"`
+	Operation        string  `json:"operation"`
+	Ops              int     `json:"ops"`
+	Concurrency      int     `json:"concurrency"`
+	Rate             float64 `json:"rate"`
+	HappyPath        int     `json:"happy_path"`
+	Capacity         float64 `json:"capacity"`
+	CapacityBurst    float64 `json:"capacity_burst"`
+	CapacityWindowNS int64   `json:"capacity_window_ns"`
+	TimeScale        float64 `json:"time_scale"`
 	// BucketSpecs is the gateway's bucket list (access logs only).
 	BucketSpecs []BucketSpec `json:"bucket_specs"`
 }

@@ -35,6 +35,9 @@ type Header struct {
 	// CapacityBurst is how many requests the limiting bucket admits at once
 	// when full.
 	CapacityBurst float64 `json:"capacity_burst,omitempty"`
+	// CapacityWindowNS is the limiting bucket's window; 0 for a token
+	// bucket, whose capacity trickles back instead of returning whole.
+	CapacityWindowNS int64 `json:"capacity_window_ns,omitempty"`
 }
 
 // Attempt is one HTTP attempt, or one send the strategy dropped locally.

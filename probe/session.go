@@ -267,8 +267,9 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	}
 	// The capacity the scenario leaves is known only for its own gateway.
 	var capacity, burst float64
+	var window time.Duration
 	if o.Target == "" {
-		capacity, burst = sc.CapacityBurst(o.Operation)
+		capacity, burst, window = sc.CapacityShape(o.Operation)
 	}
 	clockName := "real"
 	if o.Clock != nil {
@@ -281,7 +282,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		Concurrency: o.Concurrency, Rate: o.Rate, RampTo: o.RampTo, Ramp: o.Ramp, Poisson: o.Poisson,
 		MaxAttempts: o.MaxAttempts, MaxRequests: maxReq, MaxDuration: o.MaxDuration, Grace: o.Grace,
 		Seed: o.Seed, Log: o.Log, Progress: o.Progress,
-		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity, CapacityBurst: burst},
+		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
 	})
 	return &Result{Summary: sum, Target: targetName(o, base), Strategy: o.Strategy}, err
 }

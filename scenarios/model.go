@@ -101,13 +101,15 @@ var operationRoutes = map[string][]string{
 // buckets) less the background load charged to it, divided by the route's
 // cost; the smallest wins. It returns 0 when nothing limits the routes.
 func (s *Scenario) Capacity(operation string) float64 {
-	rate, _ := s.CapacityBurst(operation)
+	rate, _, _ := s.CapacityShape(operation)
 	return rate
 }
 
-// CapacityBurst is Capacity plus the requests the limiting bucket admits
-// at once when full: its burst (token bucket) or one window's count.
-func (s *Scenario) CapacityBurst(operation string) (rate, burst float64) {
+// CapacityShape is Capacity plus the shape of the limiting bucket: burst
+// is how many requests it admits at once when full (a token bucket's burst,
+// a window's count), and window is 0 for a token bucket or the window
+// length, whose count comes back whole each window.
+func (s *Scenario) CapacityShape(operation string) (rate, burst float64, window time.Duration) {
 	cfg := s.LimitConfig(0)
 	bg := map[string]float64{}
 	for _, b := range cfg.Background {
@@ -120,6 +122,7 @@ func (s *Scenario) CapacityBurst(operation string) (rate, burst float64) {
 		}
 	}
 	best, bestBurst := 0.0, 0.0
+	var bestWindow time.Duration
 	for _, pattern := range operationRoutes[operation] {
 		var route *Route
 		for i, r := range s.Gateway.Routes {
@@ -150,7 +153,7 @@ func (s *Scenario) CapacityBurst(operation string) (rate, burst float64) {
 					best = avail
 					switch sp.Algorithm {
 					case limit.TokenBucket:
-						bestBurst = float64(max(sp.Burst, 1)) / cost
+						bestBurst, bestWindow = float64(max(sp.Burst, 1))/cost, 0
 						if sp.Burst == 0 {
 							bestBurst = math.Max(1, math.Ceil(rate)) / cost
 						}
@@ -159,11 +162,11 @@ func (s *Scenario) CapacityBurst(operation string) (rate, burst float64) {
 						if w == 0 {
 							w = r.Per
 						}
-						bestBurst = rate * w.Seconds() / cost
+						bestBurst, bestWindow = avail*w.Seconds(), w
 					}
 				}
 			}
 		}
 	}
-	return best, bestBurst
+	return best, bestBurst, bestWindow
 }
