@@ -143,11 +143,12 @@ func init() {
 
 	Register(Info{Name: "adaptive", Summary: "ratelab's own: learns the sustainable rate from 429s, Retry-After and successes, paces below it",
 		Formula: "pace at r; on a 429 r·decrease (floor: 95% of the last minute's admitted rate) and pause max(Retry-After if ≥ 1s, 2^(k−1)/r) after k 429s in a row; r grows by increase·r per second without one",
-		Params: []Param{{"decrease", "0.85", "rate multiplier on a 429"}, {"increase", "0.05", "fractional rate growth per second without 429s"},
-			{"min_rate", "0.2/s", "slowest pace"}, {"cap", "60s", "longest wait honoured"}}},
+		Params: []Param{{"decrease", "0.8", "rate multiplier on a 429"}, {"increase", "0.05", "fractional rate growth per second without 429s"},
+			{"min_rate", "0.2/s", "slowest pace"}, {"cap", "60s", "longest wait honoured"},
+			{"probe_max", "5s", "longest pause between probes when the wait is unknown"}}},
 		func(v *Values) (Policy, error) {
 			return &adaptive{decrease: v.Float("decrease"), increase: v.Float("increase"),
-				minRate: v.Rate("min_rate"), cap: v.Duration("cap")}, nil
+				minRate: v.Rate("min_rate"), cap: v.Duration("cap"), probeMax: v.Duration("probe_max")}, nil
 		})
 }
 
@@ -432,8 +433,8 @@ func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
 // adaptive is ratelab's own strategy. It paces every send of the client to
 // one rate r learned from what the gateway admits:
 //
-//   - unpaced until the first 429; then r = the rate admitted over the
-//     last 10 s × decrease;
+//   - unpaced until the first 429; then r = the rate admitted so far (over
+//     at most the last 10 s) × decrease;
 //
 //   - each later 429 cuts r by decrease (at most once per pace interval),
 //     but never below 95% of the rate admitted over the last minute, so a
@@ -442,19 +443,21 @@ func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
 //   - each second without a 429 grows r by increase·r;
 //
 //   - after a 429 the whole client pauses: for Retry-After when it says a
-//     second or more, and in any case for at least 1/r·2^(k−1) after k
-//     429s in a row — a 0 or missing hint is treated as unknown, not as
-//     "now", and a hint that keeps being wrong stops being trusted.
+//     second or more, and in any case for at least min(1/r·2^(k−1),
+//     probe_max) after k 429s in a row — a 0 or missing hint is treated
+//     as unknown, not as "now", and a hint that keeps being wrong stops
+//     being trusted;
 //
-//   - when recent 429 streaks ended at evenly spaced instants (a fixed
-//     window), a new streak sleeps to the next predicted reset.
+//   - when two 429 streaks in a row ended just after a round boundary of
+//     the same length (a fixed window resetting), a new streak sleeps to
+//     the next such boundary.
 //
 // Sends waiting on the pace re-ask when their wait is over, so only one
 // probe goes out per pause and an exhausted window costs one attempt per
 // pause instead of one per queued operation.
 type adaptive struct {
 	decrease, increase, minRate float64
-	cap                         time.Duration
+	cap, probeMax               time.Duration
 
 	r         float64 // sends per second; 0 means unpaced
 	next      time.Time
@@ -462,28 +465,39 @@ type adaptive struct {
 	lastCut   time.Time
 	lastGrow  time.Time
 	streak    int // 429s since the last success
+	firstSeen time.Time
 	successes window
 	longRun   window
-	// ends are when recent 429 streaks ended (the first success after
-	// one); a steady period between them is a fixed window's length.
-	ends   []time.Time
-	period time.Duration
+	// Fixed-window learning: a 429 streak that ends just after a round
+	// boundary (10 s, 1 min, 1 h since the epoch, where fixed windows
+	// reset), twice in a row for the same length, makes that the period.
+	streakStart, lastRefused time.Time
+	candidate, period        time.Duration
+	confirmed                int
 }
 
-// learnPeriod records the end of a 429 streak and, when the last three
-// ends are evenly spaced (within 5%, at least a second apart), takes the
-// spacing as the window period.
+// fixedWindows are the window lengths adaptive recognises, longest first.
+var fixedWindows = []time.Duration{time.Hour, time.Minute, 10 * time.Second}
+
+// learnPeriod looks at a streak that ended at now.
 func (a *adaptive) learnPeriod(now time.Time) {
-	a.ends = append(a.ends, now)
-	if len(a.ends) > 3 {
-		a.ends = a.ends[1:]
-	}
-	a.period = 0
-	if len(a.ends) == 3 {
-		g1, g2 := a.ends[1].Sub(a.ends[0]), a.ends[2].Sub(a.ends[1])
-		if g1 >= time.Second && math.Abs(float64(g1-g2)) <= 0.05*float64(g1) {
-			a.period = (g1 + g2) / 2
+	var w time.Duration
+	for _, c := range fixedWindows {
+		if now.UnixNano()/int64(c) > a.lastRefused.UnixNano()/int64(c) && now.Sub(a.streakStart) < c {
+			w = c
+			break
 		}
+	}
+	switch {
+	case w == 0:
+		a.candidate, a.confirmed, a.period = 0, 0, 0
+	case w == a.candidate:
+		a.confirmed++
+	default:
+		a.candidate, a.confirmed = w, 1
+	}
+	if a.confirmed >= 2 {
+		a.period = a.candidate
 	}
 }
 
@@ -504,6 +518,9 @@ func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 	if a.successes.slots == nil {
 		a.successes, a.longRun = newWindow(10), newWindow(60)
 	}
+	if a.firstSeen.IsZero() {
+		a.firstSeen = o.Now
+	}
 	if o.Status >= 200 && o.Status < 300 {
 		a.successes.add(o.Now, 1)
 		a.longRun.add(o.Now, 1)
@@ -519,10 +536,16 @@ func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 		}
 	}
 	if o.Throttled {
+		if a.streak == 0 {
+			a.streakStart = o.Now
+		}
+		a.lastRefused = o.Now
 		a.streak++
 		switch {
 		case a.r == 0:
-			admitted := a.successes.sum(o.Now) / 10
+			// The admitted rate over what has been seen, up to 10 s.
+			span := min(10, max(1, o.Now.Sub(a.firstSeen).Seconds()))
+			admitted := a.successes.sum(o.Now) / span
 			a.r = 1
 			if admitted > 0 {
 				a.r = math.Max(a.minRate, admitted*a.decrease)
@@ -533,13 +556,14 @@ func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 			a.r = math.Max(a.minRate, math.Max(a.r*a.decrease, floor))
 			a.lastCut, a.lastGrow = o.Now, o.Now
 		}
-		pause := time.Duration(float64(time.Second) / a.r * math.Pow(2, float64(min(a.streak, 20)-1)))
-		if p := a.period; p > 0 && len(a.ends) > 0 {
-			// A fixed window: sleep to the next predicted reset instead of
-			// probing an exhausted window again and again.
-			last := a.ends[len(a.ends)-1]
-			k := math.Ceil(float64(o.Now.Sub(last)) / float64(p))
-			pause = last.Add(time.Duration(k)*p + 10*time.Millisecond).Sub(o.Now)
+		// Unknown wait: probe at doubling intervals, but no more than
+		// probe_max apart, so a window that reset is found soon after.
+		pause := min(time.Duration(float64(time.Second)/a.r*math.Pow(2, float64(min(a.streak, 20)-1))), a.probeMax)
+		if p := a.period; p > 0 {
+			// A fixed window: sleep to its next reset instead of probing an
+			// exhausted window again and again.
+			next := (o.Now.UnixNano()/int64(p) + 1) * int64(p)
+			pause = time.Duration(next-o.Now.UnixNano()) + 10*time.Millisecond
 		}
 		if o.HasRetryAfter && o.RetryAfter >= time.Second {
 			pause = max(pause, o.RetryAfter)

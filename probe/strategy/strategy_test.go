@@ -171,15 +171,24 @@ func TestAdaptivePacesAfterThrottling(t *testing.T) {
 		}
 		pol.After(Outcome{Now: now, Attempt: 1, Status: 200}, rng)
 	}
-	d := pol.After(throttled(1, 0, true), rng)
+	o429 := throttled(1, 0, true)
+	o429.Now = now
+	d := pol.After(o429, rng)
 	if d.Stop {
 		t.Fatal("adaptive gave up")
 	}
-	w1, _ := pol.Pace(now, rng)
-	w2, _ := pol.Pace(now, rng)
-	// Learned rate 20·0.85 = 17/s: sends spaced ~59ms.
-	if gap := w2 - w1; gap < ms(50) || gap > ms(70) {
-		t.Fatalf("pace gap %v, want ~59ms", gap)
+	// A zero hint is unknown: the client pauses for one pace interval.
+	pause, _ := pol.Pace(now, rng)
+	if pause <= 0 {
+		t.Fatal("no pause after a 429 with Retry-After: 0")
+	}
+	at := now.Add(pause)
+	if w, _ := pol.Pace(at, rng); w != 0 {
+		t.Fatalf("still held after the pause: %v", w)
+	}
+	// Learned rate 20/s·0.8 = 16/s: the next send waits 62.5 ms.
+	if gap, _ := pol.Pace(at, rng); gap < ms(55) || gap > ms(70) {
+		t.Fatalf("pace gap %v, want ~62ms", gap)
 	}
 	o := throttled(1, 5*time.Second, true)
 	o.Now = now
