@@ -117,3 +117,25 @@ func TestDiscoverCLI(t *testing.T) {
 		}
 	}
 }
+
+func TestProbeWithInputFileVirtual(t *testing.T) {
+	dir := t.TempDir()
+	sc := dir + "/s.yaml"
+	os.WriteFile(sc, []byte("name: s\ngateway: {users: {count: 5, ids: sequential}}\nworkload: {operation: update-user, concurrency: 1}\n"), 0o644)
+	in := dir + "/work.csv"
+	os.WriteFile(in, []byte("id,email,department\nuser-00001,a@x.com,Sales\nuser-00003,b@x.com,Ops\nuser-00005,c@x.com,Billing\n"), 0o644)
+	out := dir + "/attempts.jsonl"
+	code, stdout, stderr := runCLI(t, "probe", "--scenario", sc, "--input", in, "--virtual", "--quiet", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "3 (3 ok, 0 failed, 0 unfinished)") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	log, _ := os.ReadFile(out)
+	for _, u := range []string{"user-00001", "user-00003", "user-00005"} {
+		if !strings.Contains(string(log), `"user":"`+u+`"`) {
+			t.Errorf("no operation on %s", u)
+		}
+	}
+	if code, _, errOut := runCLI(t, "probe", "--scenario", sc, "--input", dir+"/missing.csv", "--virtual"); code != 2 || !strings.Contains(errOut, "missing.csv") {
+		t.Errorf("missing input: %d %s", code, errOut)
+	}
+}
