@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"bytes"
+	"context"
 	stdjson "encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ratelab/ratelab/probe"
+	"github.com/ratelab/ratelab/scenarios"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -275,4 +279,28 @@ func BenchmarkIngestStdlibBaseline(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
+
+// TestFixedWindowSignature: on a gateway with a one-minute fixed window,
+// the access log's 429 streaks end at minute boundaries.
+func TestFixedWindowSignature(t *testing.T) {
+	sc, err := scenarios.Embedded("retry-after-zero")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gw bytes.Buffer
+	if _, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: "fixed", Params: map[string]string{"delay": "2s"},
+		Ops: 2000, Virtual: true, GatewayLog: &gw}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := AnalyzeReader("access.jsonl", &gw, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.FixedWindow == nil || run.FixedWindow.Window != 60 {
+		t.Fatalf("fixed-window signature: %+v (findings %v)", run.FixedWindow, findingsText(run))
+	}
+	if !strings.Contains(findingsText(run), "60 s window boundary") {
+		t.Errorf("no finding names the window:\n%s", findingsText(run))
+	}
 }

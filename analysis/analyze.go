@@ -206,7 +206,6 @@ type accumulator struct {
 	raZero       int
 	burst        int
 	bursts       map[int]int
-	lastSent     int64
 	okPerSecond  map[int64]int
 	thrPerSecond map[int64]int
 
@@ -396,7 +395,7 @@ func (a *accumulator) attempt(l *Line) {
 
 func (a *accumulator) request(l *Line) {
 	a.outcome(l.T, l.Route, l.Status, l.RetryAfter, true)
-	ok := l.Status >= 200 && l.Status < 300
+	success := l.Status >= 200 && l.Status < 300
 	if l.Status == 429 && l.RejectedBy != "" {
 		a.hints = append(a.hints, float64(l.RetryAfterSeconds))
 		a.truths = append(a.truths, float64(l.TrueWaitNS)/1e9)
@@ -452,7 +451,7 @@ func (a *accumulator) request(l *Line) {
 		c.pending[key] = hint{at: l.T + l.LatencyNS, wait: ra * int64(time.Second)}
 		c.hintSum += float64(ra)
 		a.inStreak[l.Client] = true
-	} else if ok && a.inStreak[l.Client] {
+	} else if success && a.inStreak[l.Client] {
 		a.inStreak[l.Client] = false
 		a.streakEnd = append(a.streakEnd, a.startUnix+l.T)
 	}

@@ -69,7 +69,6 @@ type Server struct {
 
 	mu  sync.Mutex // guards rng
 	rng *rand.Rand
-	cid uint64
 }
 
 // New builds a Server for opts.Scenario.
