@@ -68,7 +68,7 @@ Exit codes: 0 success, 1 a failed run or assertion, 2 bad usage or input.`,
 		Version:       version.String(),
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return flagError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+		return flagError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newVersionCmd(), newScenariosCmd(), newStrategiesCmd(), newGatewayCmd(), newProbeCmd(), newAnalyzeCmd(), newCompareCmd(), newRunCmd(), newDiscoverCmd())
 	return root
