@@ -316,7 +316,7 @@ func (a *accumulator) Line(l *Line) {
 			ElapsedNS int64 `json:"elapsed_ns"`
 		}
 		if l.Summary != nil {
-			_ = jsonUnmarshal(*l.Summary, &s)
+			_ = json.Unmarshal(*l.Summary, &s)
 			a.elapsedNS = s.ElapsedNS
 		}
 	case "request":
@@ -456,8 +456,6 @@ func (a *accumulator) request(l *Line) {
 		a.streakEnd = append(a.streakEnd, a.startUnix+l.T)
 	}
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // quantile returns the q-quantile of sorted xs (0 when empty).
 func quantile(q float64, xs []float64) float64 {

@@ -27,8 +27,8 @@ const (
 // service (and, with writes allowed, a no-op PATCH).
 var DefaultRoutes = []string{"GET /api/v2/users/{id}", "GET /api/v2/users"}
 
-// ErrUsage marks bad options.
-var ErrUsage = errors.New("usage")
+// ErrUsage marks bad options; it is probe's, so both wrap the same way.
+var ErrUsage = probe.ErrUsage
 
 // Setup says what to discover and where.
 type Setup struct {
@@ -111,10 +111,10 @@ func (s *Setup) Check() error {
 		return fmt.Errorf("%w: --virtual serves a scenario; it cannot be combined with --target", ErrUsage)
 	}
 	if _, err := probe.CheckTarget(s.Target, s.Insecure); err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, strings.TrimPrefix(err.Error(), "usage: "))
+		return err
 	}
 	if _, _, err := probe.Credentials(s.Getenv); err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, strings.TrimPrefix(err.Error(), "usage: "))
+		return err
 	}
 	return nil
 }

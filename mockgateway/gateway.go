@@ -53,19 +53,20 @@ type Options struct {
 
 // Server is the mock gateway. It is safe for concurrent use.
 type Server struct {
-	sc      *scenarios.Scenario
-	seed    uint64
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
-	start   time.Time
-	model   *limit.Model
-	routes  map[string]*limit.Route
-	ra      limit.RetryAfter
-	users   *store
-	auth    *auth
-	log     *accessLog
-	metrics *metrics
-	router  *mux.Router
+	sc        *scenarios.Scenario
+	seed      uint64
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	start     time.Time
+	model     *limit.Model
+	routes    map[string]*limit.Route
+	latencies map[string]*scenarios.Latency // per route pattern; "" is the default
+	ra        limit.RetryAfter
+	users     *store
+	auth      *auth
+	log       *accessLog
+	metrics   *metrics
+	router    *mux.Router
 
 	mu  sync.Mutex // guards rng
 	rng *rand.Rand
@@ -93,7 +94,11 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("mockgateway: scenario %s: %w", sc.Name, err)
 	}
 	s.routes = map[string]*limit.Route{}
+	s.latencies = map[string]*scenarios.Latency{"": sc.Gateway.Faults.Latency}
 	for _, r := range sc.Gateway.Routes {
+		if r.Latency != nil {
+			s.latencies[r.Match] = r.Latency
+		}
 		lr, err := s.model.Route(r.Match, r.Cost, r.Buckets...)
 		if err != nil {
 			return nil, fmt.Errorf("mockgateway: scenario %s: %w", sc.Name, err)
@@ -233,12 +238,10 @@ func (s *Server) routeFor(pattern string) *limit.Route {
 
 // routeLatency returns the latency model for pattern.
 func (s *Server) routeLatency(pattern string) *scenarios.Latency {
-	for _, r := range s.sc.Gateway.Routes {
-		if r.Match == pattern && r.Latency != nil {
-			return r.Latency
-		}
+	if l, ok := s.latencies[pattern]; ok {
+		return l
 	}
-	return s.sc.Gateway.Faults.Latency
+	return s.latencies[""]
 }
 
 // reqCtx carries one request through the middleware and into its record.

@@ -76,13 +76,16 @@ func parseAssertions(flags []string, sc *scenarios.Scenario) ([]analysis.Asserti
 	return out, nil
 }
 
-func validFormat(f string) error {
-	for _, x := range analysis.Formats {
+func validFormat(f string) error { return checkFormat(f, analysis.Formats) }
+
+// checkFormat is the usage error for a --format outside valid.
+func checkFormat(f string, valid []string) error {
+	for _, x := range valid {
 		if x == f {
 			return nil
 		}
 	}
-	return usagef("--format %q: valid formats are %s", f, strings.Join(analysis.Formats, ", "))
+	return usagef("--format %q: valid formats are %s", f, strings.Join(valid, ", "))
 }
 
 func runAnalyze(stdout io.Writer, files []string, o analyzeOpts) error {

@@ -69,12 +69,8 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 	if err != nil {
 		return err
 	}
-	valid := false
-	for _, f := range compare.Formats {
-		valid = valid || f == o.format
-	}
-	if !valid {
-		return usagef("--format %q: valid formats are %s", o.format, strings.Join(compare.Formats, ", "))
+	if err := checkFormat(o.format, compare.Formats); err != nil {
+		return err
 	}
 	if o.seeds < 1 {
 		return usagef("--seeds %d: need at least 1", o.seeds)

@@ -75,8 +75,8 @@ virtual time), which is how its accuracy is tested.`,
 }
 
 func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) error {
-	if o.format != "table" && o.format != "json" {
-		return usagef("--format %q: valid formats are table, json", o.format)
+	if err := checkFormat(o.format, []string{"table", "json"}); err != nil {
+		return err
 	}
 	s := discover.Setup{Target: o.target, Virtual: o.virtual, Routes: o.routes, AllowWrites: o.allowWrites, Insecure: o.insecure,
 		MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Getenv: os.Getenv}

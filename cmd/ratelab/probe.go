@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ratelab/ratelab/internal/version"
+	"github.com/ratelab/ratelab/mockgateway/limit"
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/strategy"
 )
@@ -111,28 +112,18 @@ func parseRate(s string) (from, to float64, err error) {
 	return from, to, nil
 }
 
+// rateValue reads one rate the way scenario files write them ("5/s",
+// "300/min", "10/250ms"); a bare number is per second.
 func rateValue(s string) (float64, error) {
-	num, per, ok := strings.Cut(strings.TrimSpace(s), "/")
-	var n float64
-	if _, err := fmt.Sscan(num, &n); err != nil || n <= 0 {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "/") {
+		s += "/s"
+	}
+	r, err := limit.ParseRate(s)
+	if err != nil || r.N <= 0 {
 		return 0, fmt.Errorf("--rate %q: want a positive rate such as 5/s or 300/min", s)
 	}
-	if !ok {
-		return n, nil
-	}
-	switch per {
-	case "s":
-		return n, nil
-	case "min":
-		return n / 60, nil
-	case "h":
-		return n / 3600, nil
-	}
-	d, err := time.ParseDuration(per)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("--rate %q: unit %q is not s, min, h or a duration", s, per)
-	}
-	return n / d.Seconds(), nil
+	return r.PerSecond(), nil
 }
 
 func parseParams(kvs []string) (strategy.Params, error) {
