@@ -116,10 +116,11 @@ func parseRate(s string) (from, to float64, err error) {
 // "300/min", "10/250ms"); a bare number is per second.
 func rateValue(s string) (float64, error) {
 	s = strings.TrimSpace(s)
-	if !strings.Contains(s, "/") {
-		s += "/s"
+	text := s
+	if !strings.Contains(text, "/") {
+		text += "/s"
 	}
-	r, err := limit.ParseRate(s)
+	r, err := limit.ParseRate(text)
 	if err != nil || r.N <= 0 {
 		return 0, fmt.Errorf("--rate %q: want a positive rate such as 5/s or 300/min", s)
 	}
