@@ -8,14 +8,23 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // writeJSONBody encodes v as the real API does: no HTML escaping of & < >.
+// goccy/go-json writes the bytes encoding/json would in under half the
+// time (measured on the 429 body, the hot path of a virtual run).
 func writeJSONBody(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	b, err := gojson.MarshalNoEscape(v)
+	if err != nil {
+		return
+	}
+	_, _ = w.Write(b)
+	_, _ = w.Write(newline)
 }
+
+var newline = []byte{'\n'}
 
 // userPage is the Genesys paged entity listing.
 type userPage struct {

@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +68,8 @@ type Server struct {
 	log       *accessLog
 	metrics   *metrics
 	router    *mux.Router
+	cacheMu   sync.RWMutex
+	matched   map[routeKey]matchedRoute
 
 	mu  sync.Mutex // guards rng
 	rng *rand.Rand
@@ -115,6 +118,7 @@ func New(opts Options) (*Server, error) {
 	s.log = newAccessLog(opts.Log, s.start)
 	s.log.header(sc, s.seed, opts.Version)
 	s.router = s.routesTable()
+	s.matched = map[routeKey]matchedRoute{}
 	return s, nil
 }
 
@@ -132,8 +136,53 @@ func realSleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// ServeHTTP serves the gateway.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+// ServeHTTP serves the gateway. API routes that gorilla/mux has matched
+// once for a method and path are remembered, so a load test's repeated
+// requests skip the router's regular expressions; everything else (admin,
+// 404, 405, unclean paths) goes through the router every time.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	k := routeKey{r.Method, r.URL.Path}
+	s.cacheMu.RLock()
+	m, ok := s.matched[k]
+	s.cacheMu.RUnlock()
+	if ok {
+		m.h.serve(w, r, m.vars)
+		return
+	}
+	var rm mux.RouteMatch
+	if isClean(k.path) && s.router.Match(r, &rm) && rm.MatchErr == nil {
+		if h, ok := rm.Handler.(*apiHandler); ok {
+			s.cacheMu.Lock()
+			if len(s.matched) < maxMatched {
+				s.matched[k] = matchedRoute{h, rm.Vars}
+			}
+			s.cacheMu.Unlock()
+			h.serve(w, r, rm.Vars)
+			return
+		}
+	}
+	s.router.ServeHTTP(w, r)
+}
+
+// maxMatched bounds the route cache: user ids make paths distinct.
+const maxMatched = 1 << 16
+
+type routeKey struct{ method, path string }
+
+type matchedRoute struct {
+	h    *apiHandler
+	vars map[string]string // read only
+}
+
+// isClean reports whether gorilla/mux would serve p without redirecting
+// to a cleaned path.
+func isClean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || strings.HasSuffix(p, "/") && c+"/" == p
+}
 
 // Close writes the background-load summary and flushes the access log. It
 // does not close the writer given in Options.
@@ -257,7 +306,13 @@ type reqCtx struct {
 	body    []byte
 	rec     Record
 	vars    map[string]string
+	sw      statusWriter
+	buckets [4]BucketRecord // backs rec.Buckets for most routes
 }
+
+// reqCtxPool recycles request contexts: nothing keeps one once the
+// response and its record are written.
+var reqCtxPool = sync.Pool{New: func() any { return new(reqCtx) }}
 
 type statusWriter struct {
 	http.ResponseWriter
@@ -319,27 +374,44 @@ func (s *Server) latency(l *scenarios.Latency) time.Duration {
 // rate limiting (when route is not nil), faults, latency, the handler, and
 // the access-log record written after the response.
 func (s *Server) wrap(pattern string, route *limit.Route, h func(*reqCtx)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := &reqCtx{w: &statusWriter{ResponseWriter: w}, r: r, pattern: pattern, route: route, cid: s.correlationID(), at: s.now(), vars: mux.Vars(r)}
-		if rc.pattern == "" {
-			rc.pattern = r.Method + " " + r.URL.Path
-		}
-		if r.RemoteAddr == "" {
-			// In-process requests (Transport) come from this machine.
-			r.RemoteAddr = "127.0.0.1:1"
-		}
-		rc.rec = Record{Type: "request", Method: r.Method, Route: rc.pattern, Path: r.URL.Path, CorrelationID: rc.cid, RemoteAddr: r.RemoteAddr}
-		rc.w.Header()["Inin-Correlation-Id"] = []string{rc.cid}
-		defer func() {
-			rc.rec.Status = rc.w.status
-			s.metrics.observe(rc)
-			s.log.request(&rc.rec, rc.at, s.now())
-		}()
-		if !s.readBody(rc) {
-			return
-		}
-		h(rc)
-	})
+	return &apiHandler{s, pattern, route, h}
+}
+
+// apiHandler is a route's handler behind wrap's middleware.
+type apiHandler struct {
+	s       *Server
+	pattern string
+	route   *limit.Route
+	h       func(*reqCtx)
+}
+
+func (a *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.serve(w, r, mux.Vars(r)) }
+
+func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, vars map[string]string) {
+	s, h := a.s, a.h
+	rc := reqCtxPool.Get().(*reqCtx)
+	defer reqCtxPool.Put(rc)
+	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.now(), vars: vars}
+	rc.sw.ResponseWriter = w
+	rc.w = &rc.sw
+	if rc.pattern == "" {
+		rc.pattern = r.Method + " " + r.URL.Path
+	}
+	if r.RemoteAddr == "" {
+		// In-process requests (Transport) come from this machine.
+		r.RemoteAddr = "127.0.0.1:1"
+	}
+	rc.rec = Record{Type: "request", Method: r.Method, Route: rc.pattern, Path: r.URL.Path, CorrelationID: rc.cid, RemoteAddr: r.RemoteAddr, Buckets: rc.buckets[:0]}
+	rc.w.Header()["Inin-Correlation-Id"] = []string{rc.cid}
+	defer func() {
+		rc.rec.Status = rc.w.status
+		s.metrics.observe(rc)
+		s.log.request(&rc.rec, rc.at, s.now())
+	}()
+	if !s.readBody(rc) {
+		return
+	}
+	h(rc)
 }
 
 // readBody reads the request body within request.bytes.max.
@@ -354,7 +426,15 @@ func (s *Server) readBody(rc *reqCtx) bool {
 	if rc.r.Body == nil || rc.r.Body == http.NoBody || rc.r.ContentLength == 0 && rc.r.Method == http.MethodGet {
 		return true
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(rc.w, rc.r.Body, maxBytes))
+	var body []byte
+	var err error
+	if n := rc.r.ContentLength; n > 0 {
+		// The length is known and within the maximum: one allocation.
+		body = make([]byte, n)
+		_, err = io.ReadFull(rc.r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(rc.w, rc.r.Body, maxBytes))
+	}
 	if err != nil {
 		s.delay(rc)
 		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",

@@ -39,6 +39,10 @@ func (w *memWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if w.body.Cap() == 0 {
+		// Room for the JSON bodies' trailing newline: one allocation.
+		w.body.Grow(len(b) + 16)
+	}
 	return w.body.Write(b)
 }
 

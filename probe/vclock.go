@@ -26,6 +26,13 @@ type VirtualClock struct {
 	seq   uint64
 	queue wakeHeap
 	done  chan struct{} // the last participant finished
+	idle  []chan job    // workers waiting for a participant to run
+}
+
+// job is a participant handed to a worker: f runs once w is woken.
+type job struct {
+	f func()
+	w *wake
 }
 
 // NewVirtualClock returns a clock at start.
@@ -101,21 +108,40 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Go schedules f as a new participant at the current virtual time; it
-// runs when the baton reaches it.
+// runs when the baton reaches it. Participants run on reused worker
+// goroutines, whose stacks have already grown to what the client and
+// gateway need: growing a fresh stack per operation cost a seventh of a
+// virtual run.
 func (c *VirtualClock) Go(f func()) {
 	c.mu.Lock()
-	w := c.pushLocked(c.now)
+	j := job{f, c.pushLocked(c.now)}
+	var ch chan job
+	if n := len(c.idle); n > 0 {
+		ch = c.idle[n-1]
+		c.idle = c.idle[:n-1]
+	}
 	c.mu.Unlock()
-	go func() {
-		<-w.ch
-		f()
-		c.exit()
-	}()
+	if ch != nil {
+		ch <- j
+		return
+	}
+	ch = make(chan job, 1)
+	go c.worker(ch, j)
 }
 
-// exit passes the baton on from a finished participant.
-func (c *VirtualClock) exit() {
-	c.mu.Lock()
+// worker runs participants until Wait retires it.
+func (c *VirtualClock) worker(ch chan job, j job) {
+	for ok := true; ok; j, ok = <-ch {
+		<-j.w.ch
+		j.f()
+		c.mu.Lock()
+		c.idle = append(c.idle, ch)
+		c.passLocked()
+	}
+}
+
+// passLocked passes the baton on from a finished participant and unlocks.
+func (c *VirtualClock) passLocked() {
 	// Only the baton holder runs, so an empty queue means no one is left.
 	if c.queue.Len() == 0 {
 		c.mu.Unlock()
@@ -139,4 +165,10 @@ func (c *VirtualClock) Wait() {
 	c.mu.Unlock()
 	next.ch <- struct{}{}
 	<-c.done
+	c.mu.Lock()
+	for _, ch := range c.idle {
+		close(ch)
+	}
+	c.idle = nil
+	c.mu.Unlock()
 }

@@ -216,7 +216,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body any, hdr http
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, redact(err, tok))
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	b, err := readBody(resp, 4<<20)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: reading body: %w", method, path, err)
 	}
@@ -268,17 +268,19 @@ type Changes struct {
 
 // PatchUser updates a user, carrying the version it was read at.
 func (c *Client) PatchUser(ctx context.Context, id string, version int64, ch Changes) (*Response, error) {
-	body := map[string]any{"version": version}
-	addChanges(body, ch)
-	return c.Do(ctx, http.MethodPatch, "/api/v2/users/"+url.PathEscape(id), body, nil)
+	return c.Do(ctx, http.MethodPatch, "/api/v2/users/"+url.PathEscape(id), versioned{ch, version}, nil)
+}
+
+// versioned is a PATCH body: the changes and the version they apply to.
+type versioned struct {
+	Changes
+	Version int64 `json:"version"`
 }
 
 // PutUser sends the seed report's call: PUT with email and department and
 // no version. The real API has no such endpoint; scenarios may enable it.
 func (c *Client) PutUser(ctx context.Context, id string, ch Changes) (*Response, error) {
-	body := map[string]any{}
-	addChanges(body, ch)
-	return c.Do(ctx, http.MethodPut, "/api/v2/users/"+url.PathEscape(id), body, nil)
+	return c.Do(ctx, http.MethodPut, "/api/v2/users/"+url.PathEscape(id), ch, nil)
 }
 
 // ScimUpdate replaces fields of a SCIM user with If-Match on etag.
@@ -306,10 +308,13 @@ func (c *Client) ScimGet(ctx context.Context, id string) (*Response, error) {
 	return c.Do(ctx, http.MethodGet, "/api/v2/scim/v2/users/"+url.PathEscape(id), nil, nil)
 }
 
-func addChanges(body map[string]any, ch Changes) {
-	for k, v := range map[string]string{"email": ch.Email, "department": ch.Department, "title": ch.Title, "name": ch.Name} {
-		if v != "" {
-			body[k] = v
-		}
+// readBody reads at most max bytes of resp's body, in one allocation when
+// the length is known.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= max {
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
 	}
+	return io.ReadAll(io.LimitReader(resp.Body, max))
 }
