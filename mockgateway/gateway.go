@@ -307,6 +307,7 @@ type reqCtx struct {
 	rec     Record
 	vars    map[string]string
 	sw      statusWriter
+	dec     limit.Decision
 	buckets [4]BucketRecord // backs rec.Buckets for most routes
 }
 
@@ -391,8 +392,10 @@ func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, vars map[stri
 	s, h := a.s, a.h
 	rc := reqCtxPool.Get().(*reqCtx)
 	defer reqCtxPool.Put(rc)
+	consulted := rc.dec.Buckets[:0] // kept: its capacity is reused
 	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.now(), vars: vars}
 	rc.sw.ResponseWriter = w
+	rc.dec.Buckets = consulted
 	rc.w = &rc.sw
 	if rc.pattern == "" {
 		rc.pattern = r.Method + " " + r.URL.Path
@@ -467,12 +470,12 @@ func (s *Server) authed(h func(*reqCtx)) func(*reqCtx) {
 		host, _, _ := net.SplitHostPort(rc.r.RemoteAddr)
 		rc.req = limit.Request{Token: tok.id, Client: tok.client, User: tok.client, Org: s.sc.Gateway.Org, IP: host, Tier: tok.tier}
 		if rc.route != nil {
-			var d limit.Decision
-			s.model.Decide(rc.at, rc.route, rc.req, &d)
-			rc.rec.addDecision(&d, rc.req.Tier)
+			d := &rc.dec
+			s.model.Decide(rc.at, rc.route, rc.req, d)
+			rc.rec.addDecision(d, rc.req.Tier)
 			if !d.Allowed {
 				s.delay(rc)
-				s.tooMany(rc, &d)
+				s.tooMany(rc, d)
 				return
 			}
 			defer s.model.Release(rc.route, rc.req)

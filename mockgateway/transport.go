@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 )
@@ -22,8 +21,10 @@ func (s *Server) Transport() http.RoundTripper { return transport{s} }
 
 type transport struct{ h http.Handler }
 
-// memWriter is a minimal http.ResponseWriter that becomes an *http.Response.
+// memWriter is a minimal http.ResponseWriter that becomes the
+// *http.Response and its body, all in one allocation.
 type memWriter struct {
+	resp   http.Response
 	header http.Header
 	status int
 	body   bytes.Buffer
@@ -44,6 +45,19 @@ func (w *memWriter) Write(b []byte) (int, error) {
 		w.body.Grow(len(b) + 16)
 	}
 	return w.body.Write(b)
+}
+
+// Read and Close make the writer its response's body.
+func (w *memWriter) Read(p []byte) (int, error) { return w.body.Read(p) }
+func (w *memWriter) Close() error               { return nil }
+
+// statusLines are the Status strings of the answers the gateway gives.
+var statusLines = map[int]string{}
+
+func init() {
+	for _, c := range []int{200, 201, 204, 400, 401, 404, 405, 409, 412, 413, 429, 500, 502, 503, 504} {
+		statusLines[c] = strconv.Itoa(c) + " " + http.StatusText(c)
+	}
 }
 
 func (t transport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
@@ -68,15 +82,20 @@ func (t transport) RoundTrip(req *http.Request) (resp *http.Response, err error)
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return &http.Response{
-		Status:        strconv.Itoa(w.status) + " " + http.StatusText(w.status),
+	status, ok := statusLines[w.status]
+	if !ok {
+		status = strconv.Itoa(w.status) + " " + http.StatusText(w.status)
+	}
+	w.resp = http.Response{
+		Status:        status,
 		StatusCode:    w.status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        w.header,
-		Body:          io.NopCloser(&w.body),
+		Body:          w,
 		ContentLength: int64(w.body.Len()),
 		Request:       req,
-	}, nil
+	}
+	return &w.resp, nil
 }

@@ -46,6 +46,9 @@ type wake struct {
 	ch  chan struct{}
 }
 
+// wakePool recycles wake-ups with their (drained) channels.
+var wakePool sync.Pool
+
 type wakeHeap []*wake
 
 func (h wakeHeap) Len() int { return len(h) }
@@ -74,7 +77,11 @@ func (c *VirtualClock) Now() time.Time {
 // pushLocked queues a wake-up at at.
 func (c *VirtualClock) pushLocked(at time.Time) *wake {
 	c.seq++
-	w := &wake{at: at, seq: c.seq, ch: make(chan struct{}, 1)}
+	w, _ := wakePool.Get().(*wake)
+	if w == nil {
+		w = &wake{ch: make(chan struct{}, 1)}
+	}
+	w.at, w.seq = at, c.seq
 	heap.Push(&c.queue, w)
 	return w
 }
@@ -104,6 +111,7 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 		next.ch <- struct{}{}
 		<-w.ch
 	}
+	wakePool.Put(w)
 	return ctx.Err()
 }
 
@@ -133,6 +141,7 @@ func (c *VirtualClock) Go(f func()) {
 func (c *VirtualClock) worker(ch chan job, j job) {
 	for ok := true; ok; j, ok = <-ch {
 		<-j.w.ch
+		wakePool.Put(j.w)
 		j.f()
 		c.mu.Lock()
 		c.idle = append(c.idle, ch)
