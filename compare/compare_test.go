@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -142,13 +143,15 @@ func TestFormats(t *testing.T) {
 
 // BenchmarkSimulatedAttempts reports simulated attempts per wall-clock
 // second for a whole comparison on the seed scenario (every strategy, two
-// seeds, runs in parallel across cores), logs and analysis included.
+// seeds, 2,000 operations a run, runs in parallel across cores), analysis
+// included, with the garbage-collection target the command sets.
 func BenchmarkSimulatedAttempts(b *testing.B) {
+	defer probe.TuneGC()()
 	sc := embedded(b, "seed-eu-identity")
 	attempts := 0.0
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		res, err := Run(context.Background(), Options{Scenario: sc, Seeds: 2, BaseSeed: uint64(10 + i)})
+		res, err := Run(context.Background(), Options{Scenario: sc, Seeds: 2, Ops: 2000, BaseSeed: uint64(10 + i)})
 		if err != nil {
 			b.Fatal(err)
 		}

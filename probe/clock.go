@@ -18,6 +18,18 @@ type Clock interface {
 	Go(f func())
 	// Wait blocks until every f started with Go has returned.
 	Wait()
+	// NewQueue returns a first-come, first-served lock whose waiting is
+	// part of the clock.
+	NewQueue() Queue
+}
+
+// Queue is a FIFO lock: participants get it in the order they asked.
+type Queue interface {
+	// Lock waits for the caller's turn. It returns ctx's error, without
+	// the lock, when ctx ends first.
+	Lock(ctx context.Context) error
+	// Unlock hands the lock to the longest waiter.
+	Unlock()
 }
 
 // RealClock is the wall clock. The zero value is ready to use; do not copy
@@ -53,3 +65,50 @@ func (c *RealClock) Go(f func()) {
 
 // Wait waits for every goroutine started with Go.
 func (c *RealClock) Wait() { c.wg.Wait() }
+
+// NewQueue returns a FIFO lock for goroutines.
+func (*RealClock) NewQueue() Queue { return &realQueue{} }
+
+type realQueue struct {
+	mu      sync.Mutex
+	held    bool
+	waiters []chan struct{}
+}
+
+func (q *realQueue) Lock(ctx context.Context) error {
+	q.mu.Lock()
+	if !q.held {
+		q.held = true
+		q.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	q.waiters = append(q.waiters, ch)
+	q.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		for i, w := range q.waiters {
+			if w == ch {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+				return ctx.Err()
+			}
+		}
+		// Handed over as ctx ended: the lock is ours.
+		return nil
+	}
+}
+
+func (q *realQueue) Unlock() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.waiters) == 0 {
+		q.held = false
+		return
+	}
+	close(q.waiters[0])
+	q.waiters = q.waiters[1:]
+}

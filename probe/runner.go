@@ -36,6 +36,11 @@ type Agent struct {
 	Policy strategy.Policy
 	Rand   *rand.Rand
 	mu     sync.Mutex
+	// turn lines up the sends waiting on the policy's pacer: only the
+	// longest waiter asks it, so a pacer serves them first come, first
+	// served, and a thousand waiting sends cost one question per wake-up
+	// instead of a thousand.
+	turn Queue
 }
 
 // Config describes one run.
@@ -115,6 +120,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	if cfg.Log != nil {
 		r.w = bufio.NewWriterSize(cfg.Log, 64<<10)
+	}
+	for _, ag := range cfg.Agents {
+		ag.turn = r.clock.NewQueue()
 	}
 	r.start = r.clock.Now()
 	h := cfg.Header
@@ -250,6 +258,30 @@ func (r *runner) writeLocked(rec any) {
 }
 
 func (r *runner) ns(t time.Time) int64 { return int64(t.Sub(r.start)) }
+
+// pace waits for ag's turn at its pacer, then until the pacer lets the
+// send go (drop: it is to be dropped locally). why is "time-cap" or
+// "interrupted" when the send must not happen.
+func (r *runner) pace(ctx context.Context, ag *Agent, deadline time.Time) (drop bool, why string) {
+	if ag.turn.Lock(ctx) != nil {
+		return false, "interrupted"
+	}
+	defer ag.turn.Unlock()
+	for {
+		ag.mu.Lock()
+		pace, d := ag.Policy.Pace(r.clock.Now(), ag.Rand)
+		ag.mu.Unlock()
+		if pace <= 0 {
+			return d, ""
+		}
+		if r.clock.Now().Add(pace).After(deadline) {
+			return false, "time-cap"
+		}
+		if r.clock.Sleep(ctx, pace) != nil {
+			return false, "interrupted"
+		}
+	}
+}
 
 // mayStart reports whether a new operation may begin.
 func (r *runner) mayStart(ctx context.Context) bool {
@@ -425,26 +457,16 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 				return
 			}
 		}
-		// Ask the pacer until it says go: a wait reserves nothing, so a
-		// pause decided while this send waited still applies to it.
-		var drop bool
-		for {
-			ag.mu.Lock()
-			pace, d := ag.Policy.Pace(r.clock.Now(), ag.Rand)
-			ag.mu.Unlock()
-			if pace <= 0 {
-				drop = d
-				break
+		// In turn, ask the pacer until it says go: a wait reserves
+		// nothing, so a pause decided while this send waited still
+		// applies to it.
+		drop, why := r.pace(ctx, ag, deadline)
+		if why != "" {
+			if why == "time-cap" {
+				r.noteCap(why)
 			}
-			if r.clock.Now().Add(pace).After(deadline) {
-				r.noteCap("time-cap")
-				finish(false, "time-cap")
-				return
-			}
-			if r.clock.Sleep(ctx, pace) != nil {
-				finish(false, "interrupted")
-				return
-			}
+			finish(false, why)
+			return
 		}
 		if ctx.Err() != nil {
 			finish(false, "interrupted")

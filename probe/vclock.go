@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"container/heap"
 	"context"
 	"sync"
 	"time"
@@ -22,7 +21,8 @@ var VirtualEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // releases (channels, sync.WaitGroup); brief mutexes are fine.
 type VirtualClock struct {
 	mu    sync.Mutex
-	now   time.Time
+	start time.Time
+	now   int64 // nanoseconds since start
 	seq   uint64
 	queue wakeHeap
 	done  chan struct{} // the last participant finished
@@ -37,11 +37,11 @@ type job struct {
 
 // NewVirtualClock returns a clock at start.
 func NewVirtualClock(start time.Time) *VirtualClock {
-	return &VirtualClock{now: start, done: make(chan struct{}, 1)}
+	return &VirtualClock{start: start, done: make(chan struct{}, 1)}
 }
 
 type wake struct {
-	at  time.Time
+	at  int64 // nanoseconds since the clock's start
 	seq uint64
 	ch  chan struct{}
 }
@@ -49,21 +49,53 @@ type wake struct {
 // wakePool recycles wake-ups with their (drained) channels.
 var wakePool sync.Pool
 
+// wakeHeap is a binary min-heap of wake-ups by time, then order of
+// scheduling.
 type wakeHeap []*wake
 
-func (h wakeHeap) Len() int { return len(h) }
-func (h wakeHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
+func (h wakeHeap) less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
 	}
 	return h[i].seq < h[j].seq
 }
-func (h wakeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *wakeHeap) Push(x any)   { *h = append(*h, x.(*wake)) }
-func (h *wakeHeap) Pop() any {
-	old := *h
-	w := old[len(old)-1]
-	*h = old[:len(old)-1]
+
+func (h *wakeHeap) push(w *wake) {
+	*h = append(*h, w)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !q.less(i, p) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
+}
+
+func (h *wakeHeap) pop() *wake {
+	q := *h
+	n := len(q) - 1
+	w := q[0]
+	q[0] = q[n]
+	q[n] = nil
+	q = q[:n]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && q.less(r, l) {
+			m = r
+		}
+		if !q.less(m, i) {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
 	return w
 }
 
@@ -71,25 +103,25 @@ func (h *wakeHeap) Pop() any {
 func (c *VirtualClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.now
+	return c.start.Add(time.Duration(c.now))
 }
 
 // pushLocked queues a wake-up at at.
-func (c *VirtualClock) pushLocked(at time.Time) *wake {
+func (c *VirtualClock) pushLocked(at int64) *wake {
 	c.seq++
 	w, _ := wakePool.Get().(*wake)
 	if w == nil {
 		w = &wake{ch: make(chan struct{}, 1)}
 	}
 	w.at, w.seq = at, c.seq
-	heap.Push(&c.queue, w)
+	c.queue.push(w)
 	return w
 }
 
 // popLocked takes the earliest wake-up and moves time to it.
 func (c *VirtualClock) popLocked() *wake {
-	w := heap.Pop(&c.queue).(*wake)
-	if w.at.After(c.now) {
+	w := c.queue.pop()
+	if w.at > c.now {
 		c.now = w.at
 	}
 	return w
@@ -104,7 +136,7 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 		d = 0
 	}
 	c.mu.Lock()
-	w := c.pushLocked(c.now.Add(d))
+	w := c.pushLocked(c.now + int64(d))
 	next := c.popLocked()
 	c.mu.Unlock()
 	if next != w {
@@ -152,7 +184,7 @@ func (c *VirtualClock) worker(ch chan job, j job) {
 // passLocked passes the baton on from a finished participant and unlocks.
 func (c *VirtualClock) passLocked() {
 	// Only the baton holder runs, so an empty queue means no one is left.
-	if c.queue.Len() == 0 {
+	if len(c.queue) == 0 {
 		c.mu.Unlock()
 		c.done <- struct{}{}
 		return
@@ -166,7 +198,7 @@ func (c *VirtualClock) passLocked() {
 // Call it from outside the participants, once per batch of Go calls.
 func (c *VirtualClock) Wait() {
 	c.mu.Lock()
-	if c.queue.Len() == 0 {
+	if len(c.queue) == 0 {
 		c.mu.Unlock()
 		return
 	}
@@ -180,4 +212,54 @@ func (c *VirtualClock) Wait() {
 	}
 	c.idle = nil
 	c.mu.Unlock()
+}
+
+// NewQueue returns a FIFO lock in virtual time: a waiter leaves the run
+// until the holder hands it the lock, then resumes at that instant.
+func (c *VirtualClock) NewQueue() Queue { return &virtualQueue{c: c} }
+
+type virtualQueue struct {
+	c       *VirtualClock
+	held    bool // guarded by c.mu, as is waiters
+	waiters []*wake
+}
+
+func (q *virtualQueue) Lock(ctx context.Context) error {
+	c := q.c
+	c.mu.Lock()
+	if !q.held {
+		q.held = true
+		c.mu.Unlock()
+		return nil
+	}
+	w, _ := wakePool.Get().(*wake)
+	if w == nil {
+		w = &wake{ch: make(chan struct{}, 1)}
+	}
+	q.waiters = append(q.waiters, w)
+	if len(c.queue) == 0 {
+		// The holder may only sleep on the clock while it holds the lock.
+		panic("probe: virtual queue: the lock's holder is not on the clock")
+	}
+	next := c.popLocked()
+	c.mu.Unlock()
+	next.ch <- struct{}{}
+	<-w.ch
+	wakePool.Put(w)
+	return nil
+}
+
+func (q *virtualQueue) Unlock() {
+	c := q.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(q.waiters) == 0 {
+		q.held = false
+		return
+	}
+	w := q.waiters[0]
+	q.waiters = q.waiters[1:]
+	c.seq++
+	w.at, w.seq = c.now, c.seq
+	c.queue.push(w)
 }

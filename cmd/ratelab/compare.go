@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratelab/ratelab/compare"
 	"github.com/ratelab/ratelab/internal/version"
+	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/strategy"
 )
 
@@ -45,6 +46,9 @@ when several are given for one strategy) becomes a row.`,
   ratelab compare --scenario tiers --format html --out tiers.html`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if !o.real {
+				defer probe.TuneGC()()
+			}
 			return runCompare(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},
 	}

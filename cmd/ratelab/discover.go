@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratelab/ratelab/discover"
+	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -54,6 +55,9 @@ virtual time), which is how its accuracy is tested.`,
   ratelab compare --scenario my-org.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if o.virtual {
+				defer probe.TuneGC()()
+			}
 			return runDiscover(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},
 	}
