@@ -98,6 +98,14 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 	return runs, nil
 }
 
+// NewVisitor returns a Visitor that analyses the records it is given, and
+// the func that finishes the analysis: how a program analyses a run it
+// makes without writing and re-reading its log.
+func NewVisitor(name string) (Visitor, func() *Run) {
+	a := newAccumulator(name)
+	return a, a.finish
+}
+
 // AnalyzeReader analyses one log read from r; name labels it in errors
 // and reports.
 func AnalyzeReader(name string, r io.Reader, o Options) (*Run, error) {

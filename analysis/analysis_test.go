@@ -304,3 +304,14 @@ func TestFixedWindowSignature(t *testing.T) {
 		t.Errorf("no finding names the window:\n%s", findingsText(run))
 	}
 }
+
+// TestWavesPeakTieIsEarliest: when bins tie for the peak, the earliest
+// wins, whatever order the map yields them in.
+func TestWavesPeakTieIsEarliest(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		w := waves(map[int64]int{3: 1, 17: 9, 40: 2, 5: 9, 90: 9})
+		if w.Peak != 9 || w.PeakTime != 0.5 {
+			t.Fatalf("peak %d at %v s, want 9 at 0.5 s", w.Peak, w.PeakTime)
+		}
+	}
+}

@@ -642,14 +642,17 @@ func waves(bins map[int64]int) WaveStats {
 	w.Bins = int(hi - lo + 1)
 	w.MeanPer = float64(total) / float64(w.Bins)
 	threshold := math.Max(w.MeanPer+5*math.Sqrt(w.MeanPer), 3*w.MeanPer)
+	peakBin := int64(0)
 	for b, n := range bins {
-		if n > w.Peak {
-			w.Peak, w.PeakTime = n, float64(b)/10
+		// Ties go to the earliest bin: map order must not choose.
+		if n > w.Peak || n == w.Peak && b < peakBin {
+			w.Peak, peakBin = n, b
 		}
 		if float64(n) > threshold && n >= 5 {
 			w.Waves++
 		}
 	}
+	w.PeakTime = float64(peakBin) / 10
 	return w
 }
 

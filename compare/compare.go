@@ -4,7 +4,6 @@
 package compare
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -292,16 +291,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // one runs a variant with one seed and analyses its attempt log.
 func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, error) {
-	var buf bytes.Buffer
+	vis, finish := analysis.NewVisitor(fmt.Sprintf("%s#%d", v.Name, seed))
+	obs := &observer{v: vis}
 	_, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
-		Seed: seed, Virtual: !o.Real, Log: &buf, Version: o.Version})
+		Seed: seed, Virtual: !o.Real, Observe: obs.observe, Version: o.Version})
 	if err != nil {
 		return nil, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
 	}
-	run, err := analysis.AnalyzeReader(fmt.Sprintf("%s#%d", v.Name, seed), &buf, analysis.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
-	}
+	run := finish()
 	run.Strategy = v.Name
 	return run, nil
 }

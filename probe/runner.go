@@ -71,6 +71,10 @@ type Config struct {
 	Seed  uint64
 	// Log receives the attempt log; nil means none. Run flushes it.
 	Log io.Writer
+	// Observe, when set, is given every record of the attempt log as it
+	// is written (*Header, *Attempt, *Operation, *Final), one at a time.
+	// The record is valid only during the call.
+	Observe func(rec any)
 	// Header is written first; the runner fills in the workload fields.
 	Header Header
 	// Progress, when set, is called after every finished operation.
@@ -246,6 +250,9 @@ func (r *runner) write(rec any) {
 }
 
 func (r *runner) writeLocked(rec any) {
+	if r.cfg.Observe != nil {
+		r.cfg.Observe(rec)
+	}
 	if r.w == nil || r.werr != nil {
 		return
 	}

@@ -59,8 +59,11 @@ type Options struct {
 	// Log receives the attempt log; GatewayLog the in-process gateway's
 	// access log.
 	Log, GatewayLog io.Writer
-	Version         string
-	Progress        func(Progress)
+	// Observe is given every attempt-log record as it is written (see
+	// Config.Observe).
+	Observe  func(rec any)
+	Version  string
+	Progress func(Progress)
 	// Getenv reads credentials for live targets; nil means no environment.
 	Getenv func(string) string
 	// Clock and HTTP override the wall clock and the HTTP client (virtual
@@ -281,7 +284,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		Agents: agents, Clock: o.Clock, Operation: o.Operation, Work: work,
 		Concurrency: o.Concurrency, Rate: o.Rate, RampTo: o.RampTo, Ramp: o.Ramp, Poisson: o.Poisson,
 		MaxAttempts: o.MaxAttempts, MaxRequests: maxReq, MaxDuration: o.MaxDuration, Grace: o.Grace,
-		Seed: o.Seed, Log: o.Log, Progress: o.Progress,
+		Seed: o.Seed, Log: o.Log, Observe: o.Observe, Progress: o.Progress,
 		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
 	})
 	return &Result{Summary: sum, Target: targetName(o, base), Strategy: o.Strategy}, err

@@ -1,0 +1,35 @@
+package compare
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/ratelab/ratelab/analysis"
+	"github.com/ratelab/ratelab/probe"
+)
+
+// TestObserverMatchesLog: analysing a run through the observer gives what
+// analysing its written attempt log gives, field for field.
+func TestObserverMatchesLog(t *testing.T) {
+	for _, name := range []string{"seed-eu-identity", "flaky-5xx", "contention"} {
+		sc := embedded(t, name)
+		for _, strat := range []string{"naive", "adaptive", "retry-budget"} {
+			vis, finish := analysis.NewVisitor("run")
+			obs := &observer{v: vis}
+			var log bytes.Buffer
+			if _, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: strat, Ops: 60, Seed: 5,
+				Virtual: true, Log: &log, Observe: obs.observe}); err != nil {
+				t.Fatal(err)
+			}
+			fromLog, err := analysis.AnalyzeReader("run", &log, analysis.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := finish(); !reflect.DeepEqual(got, fromLog) {
+				t.Errorf("%s/%s: observed analysis differs from the log's:\nobserved %+v\nlog      %+v", name, strat, got.Metrics, fromLog.Metrics)
+			}
+		}
+	}
+}
