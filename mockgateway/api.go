@@ -1,22 +1,20 @@
 package mockgateway
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-
-	gojson "github.com/goccy/go-json"
 )
 
 // writeJSONBody encodes v as the real API does: no HTML escaping of & < >.
 // goccy/go-json writes the bytes encoding/json would in under half the
 // time (measured on the 429 body, the hot path of a virtual run).
 func writeJSONBody(w io.Writer, v any) {
-	b, err := gojson.MarshalNoEscape(v)
+	b, err := json.MarshalNoEscape(v)
 	if err != nil {
 		return
 	}

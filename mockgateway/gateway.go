@@ -593,6 +593,23 @@ func (s *Server) writeJSON(rc *reqCtx, status int, v any) {
 	writeJSONBody(rc.w, v)
 }
 
+// retryMessages holds the 429 messages for waits of 0 to 299 seconds, the
+// ones nearly every 429 states.
+var retryMessages [300]string
+
+func init() {
+	for i := range retryMessages {
+		retryMessages[i] = "Rate limit exceeded the maximum. Retry the request in [" + strconv.Itoa(i) + "] seconds"
+	}
+}
+
+func retryMessage(secs int64) string {
+	if secs >= 0 && secs < int64(len(retryMessages)) {
+		return retryMessages[secs]
+	}
+	return "Rate limit exceeded the maximum. Retry the request in [" + strconv.FormatInt(secs, 10) + "] seconds"
+}
+
 // tooMany answers a 429 the way the real gateway does, with the
 // scenario's Retry-After policy applied to the reported bucket's wait.
 func (s *Server) tooMany(rc *reqCtx, d *limit.Decision) {
@@ -623,7 +640,7 @@ func (s *Server) tooMany(rc *reqCtx, d *limit.Decision) {
 		return
 	}
 	s.writeError(rc, http.StatusTooManyRequests, "too.many.requests.retry.after",
-		"Rate limit exceeded the maximum. Retry the request in ["+strconv.FormatInt(hint.Seconds, 10)+"] seconds",
+		retryMessage(hint.Seconds),
 		func(b *ErrorBody) {
 			if ra.LegacyBody {
 				b.Code = "too.many.requests"

@@ -26,11 +26,11 @@ type VirtualClock struct {
 	seq   uint64
 	queue wakeHeap
 	done  chan struct{} // the last participant finished
-	idle  []chan job    // workers waiting for a participant to run
 }
 
-// job is a participant handed to a worker: f runs once w is woken.
+// job is a participant handed to a worker: f runs once w, on c, is woken.
 type job struct {
+	c *VirtualClock
 	f func()
 	w *wake
 }
@@ -154,30 +154,54 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 // virtual run.
 func (c *VirtualClock) Go(f func()) {
 	c.mu.Lock()
-	j := job{f, c.pushLocked(c.now)}
-	var ch chan job
-	if n := len(c.idle); n > 0 {
-		ch = c.idle[n-1]
-		c.idle = c.idle[:n-1]
-	}
+	j := job{c, f, c.pushLocked(c.now)}
 	c.mu.Unlock()
+	workers.mu.Lock()
+	var ch chan job
+	if n := len(workers.idle); n > 0 {
+		ch = workers.idle[n-1]
+		workers.idle = workers.idle[:n-1]
+	}
+	workers.mu.Unlock()
 	if ch != nil {
 		ch <- j
 		return
 	}
 	ch = make(chan job, 1)
-	go c.worker(ch, j)
+	go worker(ch, j)
 }
 
-// worker runs participants until Wait retires it.
-func (c *VirtualClock) worker(ch chan job, j job) {
-	for ok := true; ok; j, ok = <-ch {
+// workers holds idle participant goroutines for every virtual clock in the
+// process (compare runs many clocks, one after another on each core).
+var workers struct {
+	mu   sync.Mutex
+	idle []chan job
+}
+
+// maxIdleWorkers bounds the idle goroutines kept; beyond it a worker ends
+// when its participant does.
+const maxIdleWorkers = 512
+
+// worker runs participants, of any clock, one after another.
+func worker(ch chan job, j job) {
+	for {
 		<-j.w.ch
 		wakePool.Put(j.w)
 		j.f()
-		c.mu.Lock()
-		c.idle = append(c.idle, ch)
-		c.passLocked()
+		// Idle before the baton moves on: the next participant may reuse
+		// this goroutine at once.
+		workers.mu.Lock()
+		keep := len(workers.idle) < maxIdleWorkers
+		if keep {
+			workers.idle = append(workers.idle, ch)
+		}
+		workers.mu.Unlock()
+		j.c.mu.Lock()
+		j.c.passLocked()
+		if !keep {
+			return
+		}
+		j = <-ch
 	}
 }
 
@@ -206,12 +230,6 @@ func (c *VirtualClock) Wait() {
 	c.mu.Unlock()
 	next.ch <- struct{}{}
 	<-c.done
-	c.mu.Lock()
-	for _, ch := range c.idle {
-		close(ch)
-	}
-	c.idle = nil
-	c.mu.Unlock()
 }
 
 // NewQueue returns a FIFO lock in virtual time: a waiter leaves the run

@@ -63,7 +63,10 @@ type Client struct {
 
 	id, secret string
 	mu         sync.Mutex
+	base       *url.URL // BaseURL parsed, for baseOf
+	baseOf     string
 	token      string
+	bearer     []string // the Authorization header for token
 	expires    time.Time
 	logins     int
 	loggingIn  bool
@@ -128,6 +131,7 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 		return "", err
 	}
 	c.token, c.expires, c.logins = tok, expires, c.logins+1
+	c.bearer = []string{"Bearer " + tok}
 	return tok, nil
 }
 
@@ -200,16 +204,16 @@ func (c *Client) Do(ctx context.Context, method, path string, body any, hdr http
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
+	req, err := c.newRequest(ctx, method, path, rd)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
 	}
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header["Authorization"] = c.authorization(tok)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = jsonCT
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
@@ -220,8 +224,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body any, hdr http
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: reading body: %w", method, path, err)
 	}
+	// Canonical header names: Get need not rewrite them.
 	r := &Response{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"),
-		CorrelationID: resp.Header.Get("ININ-Correlation-Id"), ETag: resp.Header.Get("ETag"), Body: b}
+		CorrelationID: resp.Header.Get("Inin-Correlation-Id"), ETag: resp.Header.Get("Etag"), Body: b}
 	if resp.StatusCode >= 400 {
 		var e struct {
 			Code  string `json:"code"`
@@ -243,6 +248,46 @@ func (c *Client) Do(ctx context.Context, method, path string, body any, hdr http
 		c.mu.Unlock()
 	}
 	return r, nil
+}
+
+var jsonCT = []string{"application/json"} // never modified
+
+// authorization returns the Authorization header value for tok, shared by
+// requests (header values are not modified once sent).
+func (c *Client) authorization(tok string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tok == c.token && c.bearer != nil {
+		return c.bearer
+	}
+	return []string{"Bearer " + tok}
+}
+
+// newRequest builds a request for path below BaseURL. A plain path (the
+// usual case) is joined to the base parsed once, not parsed again.
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	if strings.ContainsAny(path, "%?#") {
+		return http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	}
+	c.mu.Lock()
+	if c.base == nil || c.baseOf != c.BaseURL {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		c.base, c.baseOf = u, c.BaseURL
+	}
+	u := *c.base
+	c.mu.Unlock()
+	u.Path += path
+	u.RawPath = ""
+	req, err := http.NewRequestWithContext(ctx, method, "/", body)
+	if err != nil {
+		return nil, err
+	}
+	req.URL, req.Host = &u, u.Host
+	return req, nil
 }
 
 // GetUser reads a user.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"net/http"
 	"errors"
 	"strings"
 	"testing"
@@ -80,5 +81,23 @@ func TestLoginThrottledAndSecretsNeverInErrors(t *testing.T) {
 	// Error text that would carry a secret is redacted.
 	if got := redact(errors.New("dial user:topsecret@host"), "topsecret").Error(); strings.Contains(got, "topsecret") {
 		t.Fatalf("redact left the secret: %s", got)
+	}
+}
+
+// TestNewRequestMatchesParsing: joining a path to the parsed base builds
+// the request http.NewRequest would build from the whole URL.
+func TestNewRequestMatchesParsing(t *testing.T) {
+	for _, base := range []string{"http://127.0.0.1:8080", "https://api.mypurecloud.de", "http://h:1/prefix"} {
+		c := New(base, "id", "secret", nil)
+		for _, p := range []string{"/api/v2/users/abc", "/api/v2/users/a%2Fb", "/api/v2/users?pageSize=5", "/api/v2/scim/v2/users/x-1"} {
+			got, err := c.newRequest(context.Background(), http.MethodGet, p, nil)
+			want, err2 := http.NewRequest(http.MethodGet, base+p, nil)
+			if err != nil || err2 != nil {
+				t.Fatal(err, err2)
+			}
+			if got.URL.String() != want.URL.String() || got.Host != want.Host || got.URL.EscapedPath() != want.URL.EscapedPath() {
+				t.Errorf("%s + %s: got %s (host %s), want %s (host %s)", base, p, got.URL, got.Host, want.URL, want.Host)
+			}
+		}
 	}
 }
