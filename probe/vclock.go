@@ -169,7 +169,7 @@ func (c *VirtualClock) Go(f func()) {
 	}
 	ch = make(chan job, 1)
 	go func() {
-		growStack()
+		growStack(cap(ch))
 		worker(ch, j)
 	}()
 }
@@ -178,18 +178,16 @@ func (c *VirtualClock) Go(f func()) {
 // deepest call (client, net/http, gateway, JSON encoder) needs.
 const stackGrowth = 16 << 10
 
-var stackSink byte
-
 // growStack grows a new worker's stack at once, while it is one frame
 // deep: growing it later, forty frames down inside the JSON encoder,
 // costs a walk of every frame, and for runs with thousands of waiting
 // operations that walk took a quarter of the time.
 //
 //go:noinline
-func growStack() {
-	var buf [stackGrowth]byte
-	buf[int(stackSink)%stackGrowth] = 1
-	stackSink = buf[stackGrowth-1-int(stackSink)%stackGrowth]
+func growStack(i int) byte {
+	var buf [stackGrowth]byte // the prologue grows the stack to hold it
+	buf[i%stackGrowth] = 1
+	return buf[(i*7)%stackGrowth]
 }
 
 // workers holds idle participant goroutines for every virtual clock in the

@@ -2,8 +2,8 @@ package client
 
 import (
 	"context"
-	"net/http"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
