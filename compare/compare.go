@@ -389,7 +389,7 @@ func adaptiveChecks(rows []Row, limited bool) []Check {
 		return nil
 	}
 	for i := range rows {
-		if rows[i].SuccessRate.Mean >= ad.SuccessRate.Mean-0.01 {
+		if rows[i].SuccessRate.Mean >= ad.SuccessRate.Mean-0.01-1e-9 { // a point, not a rounding error
 			best = math.Max(best, rows[i].Goodput.Mean)
 		}
 	}

@@ -142,12 +142,14 @@ func init() {
 		})
 
 	Register(Info{Name: "adaptive", Summary: "ratelab's own: learns the sustainable rate from 429s, Retry-After and successes, paces below it",
-		Formula: "pace at r; on a 429 r·decrease (floor: 95% of the last minute's admitted rate) and pause max(Retry-After if ≥ 1s, 2^(k−1)/r) after k 429s in a row; r grows by increase·r per second without one",
-		Params: []Param{{"decrease", "0.8", "rate multiplier on a 429"}, {"increase", "0.05", "fractional rate growth per second without 429s"},
+		Formula: "pace at r; on a 429 remember r as r_max, cut to r·decrease (floor: 95% of the last minute's admitted rate) and pause max(Retry-After if ≥ 1s, 2^(k−1)/r) after k 429s in a row; without 429s r climbs back to r_max along a cubic, reaching it after recover, then grows by increase·r per second",
+		Params: []Param{{"decrease", "0.75", "rate multiplier on a 429"}, {"recover", "4s", "time to climb back to the rate of the last 429"},
+			{"increase", "0.02", "fractional rate growth per second beyond that rate"},
+			{"accel", "0.4", "cubic growth beyond that rate: the fraction of it added 10 s past"},
 			{"min_rate", "0.2/s", "slowest pace"}, {"cap", "60s", "longest wait honoured"},
 			{"probe_max", "5s", "longest pause between probes when the wait is unknown"}}},
 		func(v *Values) (Policy, error) {
-			return &adaptive{decrease: v.Float("decrease"), increase: v.Float("increase"),
+			return &adaptive{decrease: v.Float("decrease"), recover: v.Duration("recover"), increase: v.Float("increase"), accel: v.Float("accel"),
 				minRate: v.Rate("min_rate"), cap: v.Duration("cap"), probeMax: v.Duration("probe_max")}, nil
 		})
 }
@@ -440,7 +442,10 @@ func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
 //     but never below 95% of the rate admitted over the last minute, so a
 //     window that refills in bulk is not mistaken for a slow one;
 //
-//   - each second without a 429 grows r by increase·r;
+//   - without 429s, r climbs back towards r_max, the rate it had when the
+//     last 429 came, along a cubic (as TCP CUBIC does): fast at first,
+//     flat near r_max, which it reaches after recover; beyond r_max it
+//     grows by increase·r per second, probing for freed capacity;
 //
 //   - after a 429 the whole client pauses: for Retry-After when it says a
 //     second or more, and in any case for at least min(1/r·2^(k−1),
@@ -456,14 +461,16 @@ func (s *sre) After(o Outcome, rng *rand.Rand) Decision {
 // probe goes out per pause and an exhausted window costs one attempt per
 // pause instead of one per queued operation.
 type adaptive struct {
-	decrease, increase, minRate float64
-	cap, probeMax               time.Duration
+	decrease, increase, minRate, accel float64
+	recover, cap, probeMax             time.Duration
 
-	r         float64 // sends per second; 0 means unpaced
+	r         float64       // sends per second; 0 means unpaced
+	rMax      float64       // r when the last cut came
+	k         time.Duration // the climb back to rMax takes k
+	sent      window        // responses over the last 3 s: the real send rate
 	next      time.Time
 	paused    time.Time
 	lastCut   time.Time
-	lastGrow  time.Time
 	streak    int // 429s since the last success
 	firstSeen time.Time
 	successes window
@@ -514,9 +521,29 @@ func (a *adaptive) Pace(now time.Time, _ *rand.Rand) (time.Duration, bool) {
 	return 0, false
 }
 
+// steadyBand is how close two 429s' rates must be for the limit to count
+// as steady.
+const steadyBand = 0.02
+
+// cubic is the rate the climb back from the last cut has reached at now:
+// r_max − C·(K − t)³ until K = recover, with C chosen so that it starts
+// from r_max·decrease, then r_max·(1 + increase)^(t − K).
+func (a *adaptive) cubic(now time.Time) float64 {
+	k, t := max(a.k, a.recover).Seconds(), now.Sub(a.lastCut).Seconds()
+	if t >= k {
+		u := t - k
+		return a.rMax * (math.Pow(1+a.increase, u) + a.accel*u*u*u/1000)
+	}
+	c := a.rMax * (1 - a.decrease) / (k * k * k)
+	return a.rMax - c*(k-t)*(k-t)*(k-t)
+}
+
 func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 	if a.successes.slots == nil {
-		a.successes, a.longRun = newWindow(10), newWindow(60)
+		a.successes, a.longRun, a.sent = newWindow(10), newWindow(60), newWindow(3)
+	}
+	if o.Status != 0 {
+		a.sent.add(o.Now, 1)
 	}
 	if a.firstSeen.IsZero() {
 		a.firstSeen = o.Now
@@ -529,10 +556,7 @@ func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 		}
 		a.streak = 0
 		if a.r > 0 {
-			if s := o.Now.Sub(a.lastGrow).Seconds(); s >= 1 {
-				a.r *= math.Pow(1+a.increase, math.Floor(s))
-				a.lastGrow = o.Now
-			}
+			a.r = math.Max(a.r, a.cubic(o.Now))
 		}
 	}
 	if o.Throttled {
@@ -546,15 +570,31 @@ func (a *adaptive) After(o Outcome, rng *rand.Rand) Decision {
 			// The admitted rate over what has been seen, up to 10 s.
 			span := min(10, max(1, o.Now.Sub(a.firstSeen).Seconds()))
 			admitted := a.successes.sum(o.Now) / span
-			a.r = 1
+			a.r, a.rMax = 1, 1
 			if admitted > 0 {
+				a.rMax = admitted * a.decrease
 				a.r = math.Max(a.minRate, admitted*a.decrease)
 			}
-			a.lastCut, a.lastGrow = o.Now, o.Now
+			a.lastCut = o.Now
 		case o.Now.Sub(a.lastCut) >= time.Duration(1e9/a.r):
 			floor := 0.95 * a.longRun.sum(o.Now) / 60
-			a.r = math.Max(a.minRate, math.Max(a.r*a.decrease, floor))
-			a.lastCut, a.lastGrow = o.Now, o.Now
+			// The rate the 429 came at: the pace, unless sends really
+			// went out at well under it (fewer were waiting, or a long
+			// pause let the climb run ahead).
+			at := a.r
+			if m := 2 * a.sent.sum(o.Now) / 3; m > 0 {
+				at = math.Min(at, m)
+			}
+			// A 429 at about the rate of the last one: the limit is
+			// steady, so take longer to climb back to it next time.
+			if a.k <= 0 || math.Abs(at-a.rMax) > steadyBand*a.rMax {
+				a.k = a.recover
+			} else {
+				a.k = min(2*a.k, 8*a.recover)
+			}
+			a.rMax = at
+			a.r = math.Max(a.minRate, math.Max(at*a.decrease, floor))
+			a.lastCut = o.Now
 		}
 		// Unknown wait: probe at doubling intervals, but no more than
 		// probe_max apart, so a window that reset is found soon after.

@@ -1,6 +1,7 @@
 package strategy
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -186,9 +187,10 @@ func TestAdaptivePacesAfterThrottling(t *testing.T) {
 	if w, _ := pol.Pace(at, rng); w != 0 {
 		t.Fatalf("still held after the pause: %v", w)
 	}
-	// Learned rate 20/s·0.8 = 16/s: the next send waits 62.5 ms.
-	if gap, _ := pol.Pace(at, rng); gap < ms(55) || gap > ms(70) {
-		t.Fatalf("pace gap %v, want ~62ms", gap)
+	// Learned rate about 20/s·0.75 = 15/s (the admitted rate is counted
+	// in whole seconds): the next send waits about 67 ms.
+	if gap, _ := pol.Pace(at, rng); gap < ms(60) || gap > ms(78) {
+		t.Fatalf("pace gap %v, want ~67ms", gap)
 	}
 	o := throttled(1, 5*time.Second, true)
 	o.Now = now
@@ -225,5 +227,66 @@ func TestRegistry(t *testing.T) {
 		if _, err := New(bad.name, bad.p); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("New(%s, %v) = %v, want %q", bad.name, bad.p, err, bad.want)
 		}
+	}
+}
+
+// TestAdaptiveCubicClimb: after a cut the rate climbs back along a cubic:
+// r_max·decrease at the cut, close to r_max (and flat) around recover,
+// then beyond it.
+func TestAdaptiveCubicClimb(t *testing.T) {
+	a := mustNew(t, "adaptive", nil).(*adaptive)
+	a.rMax, a.lastCut = 10, t0
+	at := func(s float64) float64 { return a.cubic(t0.Add(time.Duration(s * float64(time.Second)))) }
+	if r := at(0); math.Abs(r-7.5) > 1e-9 {
+		t.Fatalf("at the cut %v, want 7.5", r)
+	}
+	if r := at(2); r < 9.5 || r > 10 {
+		t.Fatalf("halfway %v, want within 5%% of r_max", r)
+	}
+	if r := at(4); math.Abs(r-10) > 1e-9 {
+		t.Fatalf("at recover %v, want r_max", r)
+	}
+	if r3, r2 := at(3)-at(2), at(2)-at(1); r3 >= r2 {
+		t.Fatalf("the climb is not concave below r_max: steps %v then %v", r2, r3)
+	}
+	if r := at(14); r < 10*(1.02*1.02+0.4) {
+		t.Fatalf("10 s past recover %v, want at least r_max·(1.02^10 + 0.4)", r)
+	}
+}
+
+// TestAdaptiveSteadyLimitSlowsProbing: 429s that keep coming at the same
+// rate double the time the climb back takes; one at another rate resets it.
+func TestAdaptiveSteadyLimitSlowsProbing(t *testing.T) {
+	pol := mustNew(t, "adaptive", nil)
+	a := pol.(*adaptive)
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := t0
+	for i := 0; i < 100; i++ {
+		now = now.Add(ms(100))
+		pol.After(Outcome{Now: now, Attempt: 1, Status: 200}, rng)
+	}
+	cut := func(r float64) {
+		// Three seconds of sends at r, then a 429.
+		gap := time.Duration(float64(time.Second) / r)
+		for end := now.Add(3 * time.Second); now.Before(end); {
+			now = now.Add(gap)
+			pol.After(Outcome{Now: now, Attempt: 1, Status: 200}, rng)
+		}
+		a.r = r
+		o := throttled(1, 0, true)
+		o.Now = now
+		pol.After(o, rng)
+		a.streak = 0
+	}
+	cut(10)
+	cut(10)
+	cut(10)
+	cut(10.1)
+	if a.k != 8*a.recover {
+		t.Fatalf("after four 429s at the same rate the climb takes %v, want %v", a.k, 8*a.recover)
+	}
+	cut(5)
+	if a.k != a.recover {
+		t.Fatalf("a 429 at half the rate left the climb at %v, want %v", a.k, a.recover)
 	}
 }
