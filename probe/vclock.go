@@ -47,7 +47,7 @@ type wake struct {
 }
 
 // wakePool recycles wake-ups with their (drained) channels.
-var wakePool sync.Pool
+var wakePool = sync.Pool{New: func() any { return &wake{ch: make(chan struct{}, 1)} }}
 
 // wakeHeap is a binary min-heap of wake-ups by time, then order of
 // scheduling.
@@ -106,13 +106,14 @@ func (c *VirtualClock) Now() time.Time {
 	return c.start.Add(time.Duration(c.now))
 }
 
-// pushLocked queues a wake-up at at.
+// pushLocked queues a fresh wake-up at at.
 func (c *VirtualClock) pushLocked(at int64) *wake {
+	return c.requeueLocked(wakePool.Get().(*wake), at)
+}
+
+// requeueLocked queues w at at, after every wake-up already due then.
+func (c *VirtualClock) requeueLocked(w *wake, at int64) *wake {
 	c.seq++
-	w, _ := wakePool.Get().(*wake)
-	if w == nil {
-		w = &wake{ch: make(chan struct{}, 1)}
-	}
 	w.at, w.seq = at, c.seq
 	c.queue.push(w)
 	return w
@@ -269,10 +270,7 @@ func (q *virtualQueue) Lock(ctx context.Context) error {
 		c.mu.Unlock()
 		return nil
 	}
-	w, _ := wakePool.Get().(*wake)
-	if w == nil {
-		w = &wake{ch: make(chan struct{}, 1)}
-	}
+	w := wakePool.Get().(*wake)
 	q.waiters = append(q.waiters, w)
 	if len(c.queue) == 0 {
 		// The holder may only sleep on the clock while it holds the lock.
@@ -296,7 +294,5 @@ func (q *virtualQueue) Unlock() {
 	}
 	w := q.waiters[0]
 	q.waiters = q.waiters[1:]
-	c.seq++
-	w.at, w.seq = c.now, c.seq
-	c.queue.push(w)
+	c.requeueLocked(w, c.now)
 }
