@@ -96,7 +96,7 @@ func (s *Server) token(rc *reqCtx) {
 		rc.w.Header().Set("Content-Type", "application/json")
 		rc.w.Header().Set("Cache-Control", "no-store")
 		rc.w.WriteHeader(status)
-		writeJSONBody(rc.w, oauthError{Error: code, Description: desc, ErrorDescription: desc})
+		rc.writeBody(&oauthError{Error: code, Description: desc, ErrorDescription: desc})
 	}
 	if grant != "client_credentials" {
 		fail(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")

@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	json "github.com/goccy/go-json"
 	"github.com/gorilla/mux"
 
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -307,6 +308,7 @@ type reqCtx struct {
 	rec     Record
 	vars    map[string]string
 	sw      statusWriter
+	enc     *json.Encoder // writes to sw; kept with the pooled context
 	dec     limit.Decision
 	buckets [4]BucketRecord // backs rec.Buckets for most routes
 }
@@ -392,8 +394,8 @@ func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, vars map[stri
 	s, h := a.s, a.h
 	rc := reqCtxPool.Get().(*reqCtx)
 	defer reqCtxPool.Put(rc)
-	consulted := rc.dec.Buckets[:0] // kept: its capacity is reused
-	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.now(), vars: vars}
+	consulted, enc := rc.dec.Buckets[:0], rc.enc // kept: reused
+	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.now(), vars: vars, enc: enc}
 	rc.sw.ResponseWriter = w
 	rc.dec.Buckets = consulted
 	rc.w = &rc.sw
@@ -575,7 +577,7 @@ func (s *Server) writeError(rc *reqCtx, status int, code, msg string, edit func(
 	h["Cache-Control"] = noCache
 	h["Strict-Transport-Security"] = sts
 	rc.w.WriteHeader(status)
-	writeJSONBody(rc.w, body)
+	rc.writeBody(&body)
 }
 
 // Shared header values: set directly to spare an allocation per response;
@@ -590,7 +592,7 @@ var (
 func (s *Server) writeJSON(rc *reqCtx, status int, v any) {
 	rc.w.Header()["Content-Type"] = jsonCT
 	rc.w.WriteHeader(status)
-	writeJSONBody(rc.w, v)
+	rc.writeBody(v)
 }
 
 // retryMessages holds the 429 messages for waits of 0 to 299 seconds, the

@@ -620,3 +620,38 @@ func TestDroppedConnection(t *testing.T) {
 		t.Fatalf("no record of the dropped connection:\n%s", logBuf.String())
 	}
 }
+
+// TestUserBodyEncodedOncePerVersion: GET answers with exactly the bytes
+// encoding/json writes for the stored user (no HTML escaping, trailing
+// newline), and an update is visible to the next GET, not a stale copy.
+func TestUserBodyEncodedOncePerVersion(t *testing.T) {
+	h := newHarness(t, "")
+	tok := h.login()
+	want := func() string {
+		u, _ := h.s.users.get("user-00004")
+		var b bytes.Buffer
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(u); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for i, patch := range []string{"", `{"version":1,"department":"R&D <west>"}`, `{"version":2,"email":"a&b@example.com"}`} {
+		h.clock.Add(time.Minute) // a fresh window of the 5/min token bucket
+		if patch != "" {
+			if w := h.do("PATCH", "/api/v2/users/user-00004", tok, patch); w.Code != 200 {
+				t.Fatalf("PATCH %s: %d %s", patch, w.Code, w.Body)
+			}
+		}
+		for range 2 {
+			w := h.do("GET", "/api/v2/users/user-00004", tok, "")
+			if w.Code != 200 || w.Body.String() != want() {
+				t.Fatalf("GET %d: %d\n got %s\nwant %s", i, w.Code, w.Body, want())
+			}
+			if !strings.Contains(w.Body.String(), fmt.Sprintf(`"version":%d`, i+1)) {
+				t.Fatalf("GET %d: stale body %s", i, w.Body)
+			}
+		}
+	}
+}

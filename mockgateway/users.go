@@ -1,6 +1,7 @@
 package mockgateway
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
@@ -27,6 +28,7 @@ type User struct {
 	SelfURI            string        `json:"selfUri"`
 
 	modified time.Time
+	encoded  []byte // the JSON GET answers with, newline included; nil when stale
 }
 
 // Division is a user's division reference.
@@ -121,6 +123,25 @@ func (s *store) get(id string) (User, bool) {
 	return *u, true
 }
 
+// getJSON returns the JSON body of the user with id as GET answers it,
+// encoded once per version. The slice is shared: callers must not modify it.
+func (s *store) getJSON(id string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return nil, false
+	}
+	if u.encoded == nil {
+		var b bytes.Buffer
+		if err := newJSONEncoder(&b).Encode(u); err != nil {
+			return nil, false
+		}
+		u.encoded = b.Bytes()
+	}
+	return u.encoded, true
+}
+
 // page returns users sorted by creation, 1-based page of size n.
 func (s *store) page(number, size int) ([]User, int) {
 	s.mu.Lock()
@@ -157,6 +178,7 @@ func (s *store) update(id string, version int64, now time.Time, fn func(*User)) 
 	fn(u)
 	u.Version++
 	u.modified = now
+	u.encoded = nil
 	return *u, true, nil
 }
 
