@@ -146,7 +146,7 @@ func TestFormats(t *testing.T) {
 // seeds, 2,000 operations a run, runs in parallel across cores), analysis
 // included, with the garbage-collection target the command sets.
 func BenchmarkSimulatedAttempts(b *testing.B) {
-	defer probe.TuneGC()()
+	defer probe.TuneRuntime(0)()
 	sc := embedded(b, "seed-eu-identity")
 	attempts := 0.0
 	start := time.Now()

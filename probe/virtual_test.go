@@ -39,8 +39,10 @@ func TestVirtualDeterministic(t *testing.T) {
 
 // BenchmarkVirtualAttempts measures simulated attempts per wall-clock
 // second: the seed scenario in virtual time with naive (many 429s), no
-// logs written.
+// logs written, with the runtime settings `ratelab probe --virtual` uses
+// (one processor: a single run is sequential).
 func BenchmarkVirtualAttempts(b *testing.B) {
+	defer TuneRuntime(1)()
 	src, _ := scenariosSource()
 	sc := mustParse(b, src)
 	b.ReportAllocs()

@@ -48,7 +48,6 @@ func main() {
 }
 
 func run(dur time.Duration) error {
-	defer probe.TuneGC()()
 	ctx := context.Background()
 	hr, err := scenarios.Parse("bench-hour.yaml", []byte(hour))
 	if err != nil {
@@ -83,6 +82,8 @@ func run(dur time.Duration) error {
 		return rate
 	}
 
+	// Single runs with the settings `ratelab probe --virtual` uses.
+	restore := probe.TuneRuntime(1)
 	start = time.Now()
 	res, err = probe.Probe(ctx, probe.Options{Scenario: hr, Virtual: true, Seed: 1, MaxDuration: 2 * time.Hour, MaxRequests: 1 << 30})
 	if err != nil {
@@ -96,6 +97,10 @@ func run(dur time.Duration) error {
 		return err
 	}
 	report("virtual, seed-eu-identity with naive, 4,000 ops (mostly 429s)", res.Summary.Attempts, time.Since(start))
+	restore()
+
+	// A comparison with the settings `ratelab compare` uses.
+	defer probe.TuneRuntime(0)()
 
 	start = time.Now()
 	cmp, err := compare.Run(ctx, compare.Options{Scenario: seed, Seeds: 2, Ops: 2000})

@@ -47,7 +47,7 @@ when several are given for one strategy) becomes a row.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !o.real {
-				defer probe.TuneGC()()
+				defer probe.TuneRuntime(0)()
 			}
 			return runCompare(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},

@@ -56,7 +56,7 @@ virtual time), which is how its accuracy is tested.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if o.virtual {
-				defer probe.TuneGC()()
+				defer probe.TuneRuntime(1)()
 			}
 			return runDiscover(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},

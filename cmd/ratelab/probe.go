@@ -63,7 +63,7 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if o.virtual {
-				defer probe.TuneGC()()
+				defer probe.TuneRuntime(1)()
 			}
 			return runProbe(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},
