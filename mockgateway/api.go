@@ -94,7 +94,7 @@ func (s *Server) getUser(rc *reqCtx) {
 	}
 	rc.w.Header()["Content-Type"] = jsonCT
 	rc.w.WriteHeader(http.StatusOK)
-	_, _ = rc.w.Write(b)
+	writeShared(rc.sw.ResponseWriter, b)
 }
 
 // userPatch is the part of an update body the mock applies.

@@ -309,6 +309,8 @@ type reqCtx struct {
 	vars    map[string]string
 	sw      statusWriter
 	enc     *json.Encoder // writes to sw; kept with the pooled context
+	errBody ErrorBody     // writeError's body, and its limit object
+	limit   LimitInfo
 	dec     limit.Decision
 	buckets [4]BucketRecord // backs rec.Buckets for most routes
 }
@@ -567,9 +569,10 @@ type LimitInfo struct {
 // writeError is the one place errors are written: status, the Genesys
 // error body with the correlation id as contextId, and the record.
 func (s *Server) writeError(rc *reqCtx, status int, code, msg string, edit func(*ErrorBody)) {
-	body := ErrorBody{Message: msg, Code: code, Status: status, ContextID: rc.cid, Details: []any{}, Errors: []any{}}
+	body := &rc.errBody
+	*body = ErrorBody{Message: msg, Code: code, Status: status, ContextID: rc.cid, Details: []any{}, Errors: []any{}}
 	if edit != nil {
-		edit(&body)
+		edit(body)
 	}
 	rc.rec.ErrorCode = code
 	h := rc.w.Header()
@@ -577,7 +580,7 @@ func (s *Server) writeError(rc *reqCtx, status int, code, msg string, edit func(
 	h["Cache-Control"] = noCache
 	h["Strict-Transport-Security"] = sts
 	rc.w.WriteHeader(status)
-	rc.writeBody(&body)
+	rc.writeBody(body)
 }
 
 // Shared header values: set directly to spare an allocation per response;
@@ -605,6 +608,25 @@ func init() {
 	}
 }
 
+// retryAfterValues holds the Retry-After header values "0" to "299".
+var retryAfterValues = func() map[string][]string {
+	m := make(map[string][]string, len(retryMessages))
+	for i := range len(retryMessages) {
+		v := strconv.Itoa(i)
+		m[v] = []string{v}
+	}
+	return m
+}()
+
+// headerValue returns v as a header value, shared (never modified) for
+// the common Retry-After values.
+func headerValue(v string) []string {
+	if hv, ok := retryAfterValues[v]; ok {
+		return hv
+	}
+	return []string{v}
+}
+
 func retryMessage(secs int64) string {
 	if secs >= 0 && secs < int64(len(retryMessages)) {
 		return retryMessages[secs]
@@ -623,7 +645,7 @@ func (s *Server) tooMany(rc *reqCtx, d *limit.Decision) {
 	spec := rep.Bucket.Spec()
 	h := rc.w.Header()
 	if hint.Header != "" {
-		h.Set("Retry-After", hint.Header)
+		h["Retry-After"] = headerValue(hint.Header)
 	}
 	rc.rec.RetryAfter = hint.Header
 	rc.rec.RetryAfterSeconds = hint.Seconds
@@ -657,7 +679,8 @@ func (s *Server) tooMany(rc *reqCtx, d *limit.Decision) {
 					rep.Bucket.LimitValue(rc.req.Tier), int64(math.Round(per.Seconds())))
 			}
 			if !ra.NoLimitObject && spec.Key != "" {
-				b.Limit = &LimitInfo{Key: spec.Key, Namespace: spec.Namespace, Value: rep.Bucket.LimitValue(rc.req.Tier)}
+				rc.limit = LimitInfo{Key: spec.Key, Namespace: spec.Namespace, Value: rep.Bucket.LimitValue(rc.req.Tier)}
+				b.Limit = &rc.limit
 			}
 			if hint.BodyField {
 				n := hint.Seconds

@@ -1,9 +1,9 @@
 package mockgateway
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 )
@@ -27,7 +27,9 @@ type memWriter struct {
 	resp   http.Response
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   []byte
+	off    int  // read offset
+	shared bool // body is someone else's (writeShared): copy before appending
 }
 
 func (w *memWriter) Header() http.Header { return w.header }
@@ -40,16 +42,55 @@ func (w *memWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if w.body.Cap() == 0 {
+	if w.body == nil || w.shared {
 		// Room for the JSON bodies' trailing newline: one allocation.
-		w.body.Grow(len(b) + 16)
+		buf := make([]byte, len(w.body), len(w.body)+len(b)+16)
+		copy(buf, w.body)
+		w.body, w.shared = buf, false
 	}
-	return w.body.Write(b)
+	w.body = append(w.body, b...)
+	return len(b), nil
+}
+
+// writeShared makes b the body without copying it: b must never be
+// modified (the gateway's cached user bodies).
+func (w *memWriter) writeShared(b []byte) {
+	if w.body != nil {
+		_, _ = w.Write(b)
+		return
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.body, w.shared = b, true
 }
 
 // Read and Close make the writer its response's body.
-func (w *memWriter) Read(p []byte) (int, error) { return w.body.Read(p) }
-func (w *memWriter) Close() error               { return nil }
+func (w *memWriter) Read(p []byte) (int, error) {
+	if w.off >= len(w.body) {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := copy(p, w.body[w.off:])
+	w.off += n
+	return n, nil
+}
+func (w *memWriter) Close() error { return nil }
+
+// sharedWriter is a ResponseWriter that can take a body without copying.
+type sharedWriter interface{ writeShared([]byte) }
+
+// writeShared writes b, which must never be modified, to w: without a
+// copy when w is the in-process transport's writer.
+func writeShared(w http.ResponseWriter, b []byte) {
+	if sw, ok := w.(sharedWriter); ok {
+		sw.writeShared(b)
+		return
+	}
+	_, _ = w.Write(b)
+}
 
 // statusLines are the Status strings of the answers the gateway gives.
 var statusLines = map[int]string{}
@@ -94,7 +135,7 @@ func (t transport) RoundTrip(req *http.Request) (resp *http.Response, err error)
 		ProtoMinor:    1,
 		Header:        w.header,
 		Body:          w,
-		ContentLength: int64(w.body.Len()),
+		ContentLength: int64(len(w.body)),
 		Request:       req,
 	}
 	return &w.resp, nil

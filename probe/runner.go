@@ -105,6 +105,7 @@ type runner struct {
 	mu       sync.Mutex // guards everything below and the log
 	w        *bufio.Writer
 	werr     error
+	enc      *json.Encoder // writes records to w, one Write each
 	sum      Summary
 	requests int
 	capHit   string
@@ -124,6 +125,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	if cfg.Log != nil {
 		r.w = bufio.NewWriterSize(cfg.Log, 64<<10)
+		r.enc = json.NewEncoder(r.w)
 	}
 	for _, ag := range cfg.Agents {
 		ag.turn = r.clock.NewQueue()
@@ -256,12 +258,7 @@ func (r *runner) writeLocked(rec any) {
 	if r.w == nil || r.werr != nil {
 		return
 	}
-	b, err := json.Marshal(rec)
-	if err == nil {
-		b = append(b, '\n')
-		_, err = r.w.Write(b)
-	}
-	r.werr = err
+	r.werr = r.enc.Encode(rec) // the bytes of json.Marshal, and a newline
 }
 
 func (r *runner) ns(t time.Time) int64 { return int64(t.Sub(r.start)) }
