@@ -430,6 +430,7 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 	deadline := r.start.Add(r.cfg.MaxDuration)
 	next := intended
 	attempts, failures, lastStatus := 0, 0, 0
+	rec := new(Attempt) // each attempt's record, in turn: Observe may not keep it
 	finish := func(ok bool, reason string) {
 		end := r.clock.Now()
 		r.mu.Lock()
@@ -481,7 +482,7 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 			return
 		}
 		s := st.next()
-		rec := Attempt{Schema: Schema, Type: "attempt", Op: i + 1, Worker: worker, Client: ag.Name, Attempt: attempts + 1, Method: s.method, Route: s.route, IntendedNS: r.ns(next)}
+		*rec = Attempt{Schema: Schema, Type: "attempt", Op: i + 1, Worker: worker, Client: ag.Name, Attempt: attempts + 1, Method: s.method, Route: s.route, IntendedNS: r.ns(next)}
 		var out strategy.Outcome
 		var resp *client.Response
 		var err error
@@ -497,7 +498,7 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 			}
 			resp, err = st.send(reqCtx, ag.Client, s)
 			rec.LatencyNS = int64(r.clock.Now().Sub(sent))
-			out = classify(resp, err, &rec, st, r.clock.Now())
+			out = classify(resp, err, rec, st, r.clock.Now())
 		}
 		attempts++
 		if resp != nil {
@@ -540,7 +541,7 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 		if rec.LocalDrop {
 			r.sum.LocalDrops++
 		}
-		r.writeLocked(&rec)
+		r.writeLocked(rec)
 		r.mu.Unlock()
 		switch rec.Decision {
 		case DecisionDone:
