@@ -149,6 +149,9 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 			return nil, err
 		}
 		defer run.Shutdown(context.WithoutCancel(ctx))
+		// First (defers run last-first): a connection the client dialed
+		// but never used would hold Shutdown up for five seconds.
+		defer hc.CloseIdleConnections()
 		base = run.URL
 		c := run.Server.Clients()[0]
 		id, secret = c.ClientID, c.ClientSecret

@@ -147,7 +147,13 @@ gateway:
   retry_after: {mode: zero}
 workload: {operation: get-user, ops: 10, concurrency: 2, strategy: naive}
 `)
+	// Each run ends promptly: a connection the client dialed but never
+	// used once held the local gateway's shutdown up for five seconds.
+	start := time.Now()
 	res, l := probeRun(t, Options{Scenario: sc, MaxAttempts: 7})
+	if el := time.Since(start); el > 3*time.Second {
+		t.Fatalf("a run of 10 quick operations took %v", el)
+	}
 	if res.Summary.Succeeded != 5 || res.Summary.Failed != 5 || countReason(l.operations, "attempt-cap") != 5 {
 		t.Fatalf("attempt cap: %+v", res.Summary)
 	}
@@ -160,7 +166,7 @@ workload: {operation: get-user, ops: 10, concurrency: 2, strategy: naive}
 	if res.Summary.Attempts > 40 || res.Summary.CapReached != "request-cap" {
 		t.Fatalf("request cap: %+v", res.Summary)
 	}
-	start := time.Now()
+	start = time.Now()
 	res, _ = probeRun(t, Options{Scenario: sc, Strategy: "fixed", Params: map[string]string{"delay": "50ms"}, MaxAttempts: 100000, MaxRequests: 100000, MaxDuration: 400 * time.Millisecond})
 	if res.Summary.CapReached != "time-cap" || time.Since(start) > 3*time.Second {
 		t.Fatalf("time cap: %+v after %v", res.Summary, time.Since(start))

@@ -205,6 +205,9 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		defer run.Shutdown(context.WithoutCancel(ctx))
+		// First (defers run last-first): a connection the client dialed
+		// but never used would hold Shutdown up for five seconds.
+		defer hc.CloseIdleConnections()
 		base = run.URL
 		creds = run.Server.Clients()
 		users = run.Server.SampleUserIDs(sc.Gateway.Users.Count)
