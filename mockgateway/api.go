@@ -130,23 +130,20 @@ func (s *Server) badJSON(rc *reqCtx, err error) {
 
 func (s *Server) patchUser(rc *reqCtx) {
 	id := rc.vars["userId"]
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(rc.body, &raw); err != nil {
-		s.badJSON(rc, err)
-		return
+	var p struct {
+		userPatch
+		Version json.RawMessage `json:"version"`
 	}
-	var version int64
-	v, ok := raw["version"]
-	if !ok || json.Unmarshal(v, &version) != nil {
-		s.writeError(rc, http.StatusBadRequest, "bad.request", "The version field is required and must be a number", nil)
-		return
-	}
-	var p userPatch
 	if err := json.Unmarshal(rc.body, &p); err != nil {
 		s.badJSON(rc, err)
 		return
 	}
-	s.update(rc, id, version, p)
+	var version int64
+	if p.Version == nil || json.Unmarshal(p.Version, &version) != nil {
+		s.writeError(rc, http.StatusBadRequest, "bad.request", "The version field is required and must be a number", nil)
+		return
+	}
+	s.update(rc, id, version, p.userPatch)
 }
 
 // putUser serves the PUT the seed report's script sends: email and
@@ -161,7 +158,7 @@ func (s *Server) putUser(rc *reqCtx) {
 }
 
 func (s *Server) update(rc *reqCtx, id string, version int64, p userPatch) {
-	u, found, err := s.users.update(id, version, rc.at, p.apply)
+	b, found, err := s.users.updateJSON(id, version, rc.at, p.apply)
 	var ev errVersion
 	switch {
 	case !found:
@@ -170,8 +167,12 @@ func (s *Server) update(rc *reqCtx, id string, version int64, p userPatch) {
 		s.writeError(rc, http.StatusConflict, "general.conflict", "Unexpected version was provided", func(b *ErrorBody) {
 			b.EntityID = id
 		})
+	case err != nil:
+		s.writeError(rc, http.StatusInternalServerError, "internal.server.error", "The user could not be encoded", nil)
 	default:
-		s.writeJSON(rc, http.StatusOK, &u)
+		rc.w.Header()["Content-Type"] = jsonCT
+		rc.w.WriteHeader(http.StatusOK)
+		writeShared(rc.sw.ResponseWriter, b)
 	}
 }
 

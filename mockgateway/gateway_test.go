@@ -621,9 +621,10 @@ func TestDroppedConnection(t *testing.T) {
 	}
 }
 
-// TestUserBodyEncodedOncePerVersion: GET answers with exactly the bytes
-// encoding/json writes for the stored user (no HTML escaping, trailing
-// newline), and an update is visible to the next GET, not a stale copy.
+// TestUserBodyEncodedOncePerVersion: GET and PATCH answer with exactly the
+// bytes encoding/json writes for the stored user (no HTML escaping,
+// trailing newline), and an update is visible to the next GET, not a stale
+// copy.
 func TestUserBodyEncodedOncePerVersion(t *testing.T) {
 	h := newHarness(t, "")
 	tok := h.login()
@@ -640,8 +641,8 @@ func TestUserBodyEncodedOncePerVersion(t *testing.T) {
 	for i, patch := range []string{"", `{"version":1,"department":"R&D <west>"}`, `{"version":2,"email":"a&b@example.com"}`} {
 		h.clock.Add(time.Minute) // a fresh window of the 5/min token bucket
 		if patch != "" {
-			if w := h.do("PATCH", "/api/v2/users/user-00004", tok, patch); w.Code != 200 {
-				t.Fatalf("PATCH %s: %d %s", patch, w.Code, w.Body)
+			if w := h.do("PATCH", "/api/v2/users/user-00004", tok, patch); w.Code != 200 || w.Body.String() != want() {
+				t.Fatalf("PATCH %s: %d\n got %s\nwant %s", patch, w.Code, w.Body, want())
 			}
 		}
 		for range 2 {

@@ -132,14 +132,20 @@ func (s *store) getJSON(id string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
+	b, err := encodedLocked(u)
+	return b, err == nil
+}
+
+// encodedLocked returns u's cached JSON body, encoding it if need be.
+func encodedLocked(u *User) ([]byte, error) {
 	if u.encoded == nil {
 		var b bytes.Buffer
 		if err := newJSONEncoder(&b).Encode(u); err != nil {
-			return nil, false
+			return nil, err
 		}
 		u.encoded = b.Bytes()
 	}
-	return u.encoded, true
+	return u.encoded, nil
 }
 
 // page returns users sorted by creation, 1-based page of size n.
@@ -168,18 +174,39 @@ func (e errVersion) Error() string {
 func (s *store) update(id string, version int64, now time.Time, fn func(*User)) (User, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	u, ok, err := s.updateLocked(id, version, now, fn)
+	if u == nil {
+		return User{}, ok, err
+	}
+	return *u, true, nil
+}
+
+// updateJSON is update returning the new user's JSON body, as getJSON
+// does (and caching it for the GETs that follow).
+func (s *store) updateJSON(id string, version int64, now time.Time, fn func(*User)) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok, err := s.updateLocked(id, version, now, fn)
+	if u == nil {
+		return nil, ok, err
+	}
+	b, err := encodedLocked(u)
+	return b, true, err
+}
+
+func (s *store) updateLocked(id string, version int64, now time.Time, fn func(*User)) (*User, bool, error) {
 	u, ok := s.users[id]
 	if !ok {
-		return User{}, false, nil
+		return nil, false, nil
 	}
 	if version >= 0 && version != u.Version {
-		return User{}, true, errVersion{version, u.Version}
+		return nil, true, errVersion{version, u.Version}
 	}
 	fn(u)
 	u.Version++
 	u.modified = now
 	u.encoded = nil
-	return *u, true, nil
+	return u, true, nil
 }
 
 // create adds a new user and returns it.
