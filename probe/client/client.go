@@ -192,17 +192,35 @@ func redact(err error, secret string) error {
 // and extra headers. A transport failure is an error; every HTTP status,
 // 4xx and 5xx included, is a Response.
 func (c *Client) Do(ctx context.Context, method, path string, body any, hdr http.Header) (*Response, error) {
+	if body == nil {
+		return c.send(ctx, method, path, nil, hdr)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
+	}
+	return c.send(ctx, method, path, b, hdr)
+}
+
+// sendJSON is Do for a body of a known type: MarshalOf encodes it without
+// first copying it to the heap.
+func sendJSON[T any](ctx context.Context, c *Client, method, path string, body T) (*Response, error) {
+	b, err := json.MarshalOf(body)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
+	}
+	return c.send(ctx, method, path, b, nil)
+}
+
+// send makes one attempt with body (JSON; nil for none) as Do describes.
+func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr http.Header) (*Response, error) {
 	tok, err := c.Token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
-		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	req, err := c.newRequest(ctx, method, path, rd)
 	if err != nil {
@@ -232,7 +250,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body any, hdr http
 			Code  string `json:"code"`
 			Error string `json:"error"`
 		}
-		if json.Unmarshal(b, &e) == nil {
+		if json.UnmarshalOf(b, &e) == nil {
 			r.ErrorCode = e.Code
 			if r.ErrorCode == "" {
 				r.ErrorCode = e.Error
@@ -313,7 +331,7 @@ type Changes struct {
 
 // PatchUser updates a user, carrying the version it was read at.
 func (c *Client) PatchUser(ctx context.Context, id string, version int64, ch Changes) (*Response, error) {
-	return c.Do(ctx, http.MethodPatch, "/api/v2/users/"+url.PathEscape(id), versioned{ch, version}, nil)
+	return sendJSON(ctx, c, http.MethodPatch, "/api/v2/users/"+url.PathEscape(id), versioned{ch, version})
 }
 
 // versioned is a PATCH body: the changes and the version they apply to.
@@ -325,7 +343,7 @@ type versioned struct {
 // PutUser sends the seed report's call: PUT with email and department and
 // no version. The real API has no such endpoint; scenarios may enable it.
 func (c *Client) PutUser(ctx context.Context, id string, ch Changes) (*Response, error) {
-	return c.Do(ctx, http.MethodPut, "/api/v2/users/"+url.PathEscape(id), ch, nil)
+	return sendJSON(ctx, c, http.MethodPut, "/api/v2/users/"+url.PathEscape(id), ch)
 }
 
 // ScimUpdate replaces fields of a SCIM user with If-Match on etag.
