@@ -1,8 +1,9 @@
 // Package client is a Genesys Cloud API client for the probe: it logs in
 // with client credentials, caches and refreshes its token, and makes single
-// HTTP attempts at the users and SCIM endpoints, reporting each as data
-// (status, Retry-After, error code, correlation id) rather than retrying.
-// Retrying is the runner's job, under a strategy.
+// HTTP attempts at the users and SCIM endpoints — one request on the wire
+// each, redirects not followed — reporting each as data (status,
+// Retry-After, error code, correlation id) rather than retrying. Retrying
+// is the runner's job, under a strategy.
 //
 // It declares its own wire types and does not import the mock gateway.
 // Secrets never appear in its errors.
@@ -233,10 +234,11 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 	if body != nil {
 		req.Header["Content-Type"] = jsonCT
 	}
-	resp, err := c.HTTP.Do(req)
+	resp, done, err := c.exchange(req)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, redact(err, tok))
 	}
+	defer done()
 	defer resp.Body.Close()
 	b, err := readBody(resp, 4<<20)
 	if err != nil {
@@ -269,6 +271,38 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 }
 
 var jsonCT = []string{"application/json"} // never modified
+
+// exchange sends req as exactly one HTTP exchange through the HTTP
+// client's Transport, within its Timeout (reading the body included; call
+// done when finished with the response). An attempt is one request on the
+// wire, so redirects are not followed: a 3xx is an answer like any other
+// status, and the attempt log shows it. The client's redirect policy and
+// cookie jar are not used (the APIs the probe calls set no cookies), and
+// net/http.Client's per-request bookkeeping for them — a copy of the
+// headers and the URL, a tenth of a virtual run — is skipped.
+func (c *Client) exchange(req *http.Request) (resp *http.Response, done func(), err error) {
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	done = noop
+	if hc.Timeout > 0 {
+		ctx, cancel := context.WithTimeout(req.Context(), hc.Timeout)
+		req, done = req.WithContext(ctx), cancel
+	}
+	resp, err = rt.RoundTrip(req)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return resp, done, nil
+}
+
+func noop() {}
 
 // authorization returns the Authorization header value for tok, shared by
 // requests (header values are not modified once sent).

@@ -3,9 +3,13 @@ package client
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/scenarios"
@@ -99,5 +103,70 @@ func TestNewRequestMatchesParsing(t *testing.T) {
 				t.Errorf("%s + %s: got %s (host %s), want %s (host %s)", base, p, got.URL, got.Host, want.URL, want.Host)
 			}
 		}
+	}
+}
+
+// stubAPI serves a token and hands every other request to api.
+func stubAPI(t *testing.T, api http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"access_token":"tok-123","token_type":"bearer","expires_in":3600}`)
+			return
+		}
+		api(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestAttemptIsOneExchange: an attempt is one HTTP request on the wire. A
+// redirect is the attempt's answer, not followed behind the log's back.
+func TestAttemptIsOneExchange(t *testing.T) {
+	var hits atomic.Int32
+	srv := stubAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("Authorization") != "Bearer tok-123" {
+			t.Errorf("Authorization %q", r.Header.Get("Authorization"))
+		}
+		http.Redirect(w, r, "/api/v2/users/elsewhere", http.StatusTemporaryRedirect)
+	})
+	c := New(srv.URL, "id", "secret", &http.Client{})
+	r, err := c.PutUser(context.Background(), "u1", Changes{Email: "a@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != http.StatusTemporaryRedirect || hits.Load() != 1 {
+		t.Fatalf("status %d after %d requests, want 307 after 1", r.Status, hits.Load())
+	}
+}
+
+// TestAttemptHonoursClientTimeout: the http.Client's Timeout bounds an
+// attempt, reading the body included, and the error names neither secret
+// nor token.
+func TestAttemptHonoursClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := stubAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		select { // the body never comes
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	c := New(srv.URL, "id", "secret", &http.Client{Timeout: 200 * time.Millisecond})
+	start := time.Now()
+	_, _, err := c.GetUser(context.Background(), "u1")
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want a deadline error", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("timed out after %v", el)
+	}
+	if strings.Contains(err.Error(), "tok-123") || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("error leaks a credential: %v", err)
 	}
 }
