@@ -17,6 +17,7 @@ const AdminPrefix = "/__ratelab"
 type metrics struct {
 	mu         sync.Mutex
 	byStatus   map[routeStatus]prometheus.Counter // cached children of requests
+	byBucket   map[string]prometheus.Counter      // and of rejections
 	reg        *prometheus.Registry
 	requests   *prometheus.CounterVec
 	rejections *prometheus.CounterVec
@@ -54,10 +55,20 @@ func (m *metrics) observe(rc *reqCtx) {
 		c = m.requests.WithLabelValues(rc.pattern, strconv.Itoa(rc.w.status))
 		m.byStatus[k] = c
 	}
+	var rej prometheus.Counter
+	if rc.rec.RejectedBy != "" && rc.w.status == http.StatusTooManyRequests {
+		if rej, ok = m.byBucket[rc.rec.RejectedBy]; !ok {
+			if m.byBucket == nil {
+				m.byBucket = map[string]prometheus.Counter{}
+			}
+			rej = m.rejections.WithLabelValues(rc.rec.RejectedBy)
+			m.byBucket[rc.rec.RejectedBy] = rej
+		}
+	}
 	m.mu.Unlock()
 	c.Inc()
-	if rc.rec.RejectedBy != "" && rc.w.status == http.StatusTooManyRequests {
-		m.rejections.WithLabelValues(rc.rec.RejectedBy).Inc()
+	if rej != nil {
+		rej.Inc()
 		m.retryAfter.Observe(float64(rc.rec.RetryAfterSeconds))
 		m.trueWait.Observe(float64(rc.rec.TrueWaitNS) / 1e9)
 	}

@@ -318,7 +318,8 @@ func (c *Client) authorization(tok string) []string {
 // newRequest builds a request for path below BaseURL. A plain path (the
 // usual case) is joined to the base parsed once, not parsed again.
 func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
-	if strings.ContainsAny(path, "%?#") {
+	// Three IndexBytes, not ContainsAny, which builds a byte set per call.
+	if strings.IndexByte(path, '%') >= 0 || strings.IndexByte(path, '?') >= 0 || strings.IndexByte(path, '#') >= 0 {
 		return http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
 	}
 	c.mu.Lock()
