@@ -198,16 +198,16 @@ type accumulator struct {
 	lastHint     map[int]hint // op -> last 429's hint and when it arrived
 	premature    int
 	immediate    int
-	retrySends   map[int64]int  // 100ms bin -> retry sends
-	timeline     map[int64]*Bin // by 100 ms tick
+	retrySends   counts   // 100ms bin -> retry sends
+	timeline     tickBins // by 100 ms tick
 	routes       map[string]*RouteStats
 	raHist       map[string]int
 	raMissing    int
 	raZero       int
 	burst        int
 	bursts       map[int]int
-	okPerSecond  map[int64]int
-	thrPerSecond map[int64]int
+	okPerSecond  counts
+	thrPerSecond counts
 
 	// server side
 	buckets   map[string]*BucketStats
@@ -236,9 +236,8 @@ type clientAcc struct {
 }
 
 func newAccumulator(file string) *accumulator {
-	return &accumulator{run: &Run{File: file}, lastHint: map[int]hint{}, retrySends: map[int64]int{},
-		timeline: map[int64]*Bin{}, routes: map[string]*RouteStats{}, raHist: map[string]int{}, bursts: map[int]int{},
-		okPerSecond: map[int64]int{}, thrPerSecond: map[int64]int{},
+	return &accumulator{run: &Run{File: file}, lastHint: map[int]hint{},
+		routes: map[string]*RouteStats{}, raHist: map[string]int{}, bursts: map[int]int{},
 		buckets: map[string]*BucketStats{}, clients: map[string]*clientAcc{}, inStreak: map[string]bool{}}
 }
 
@@ -265,13 +264,7 @@ func (a *accumulator) Header(k Kind, h *Header) {
 }
 
 func (a *accumulator) second(t int64) *Bin {
-	s := t / tick
-	sec, ok := a.timeline[s]
-	if !ok {
-		sec = &Bin{}
-		a.timeline[s] = sec
-	}
-	return sec
+	return a.timeline.at(t / tick)
 }
 
 func (a *accumulator) route(name string) *RouteStats {
@@ -341,12 +334,12 @@ func (a *accumulator) outcome(t int64, route string, status int, retryAfter stri
 		a.okAttempts++
 		sec.OK++
 		rt.OK++
-		a.okPerSecond[t/1e9]++
+		a.okPerSecond.add(t / 1e9)
 	case status == 429:
 		a.throttled++
 		sec.Throttled++
 		rt.Throttled++
-		a.thrPerSecond[t/1e9]++
+		a.thrPerSecond.add(t / 1e9)
 		a.retryAfter(retryAfter)
 	default:
 		sec.Other++
@@ -366,7 +359,7 @@ func (a *accumulator) attempt(l *Line) {
 	}
 	a.outcome(l.SentNS, l.Route, l.Status, l.RetryAfter, !l.LocalDrop)
 	if l.Attempt > 1 {
-		a.retrySends[l.SentNS/int64(100*time.Millisecond)]++
+		a.retrySends.add(l.SentNS / int64(100*time.Millisecond))
 		if h, ok := a.lastHint[l.Op]; ok {
 			if l.SentNS < h.at+h.wait {
 				a.premature++
@@ -557,7 +550,7 @@ func (a *accumulator) finish() *Run {
 		bs.Mean = float64(total) / float64(bs.Count)
 	}
 	r.Bursts = bs
-	r.Waves = waves(a.retrySends)
+	r.Waves = waves(a.retrySends.asMap())
 	// Routes, buckets, clients, timeline.
 	for _, rt := range a.routes {
 		r.Routes = append(r.Routes, *rt)
@@ -588,9 +581,9 @@ func (a *accumulator) finish() *Run {
 		r.Clients = append(r.Clients, cs)
 	}
 	sort.Slice(r.Clients, func(i, j int) bool { return r.Clients[i].Client < r.Clients[j].Client })
-	r.Timeline, r.TimelineBin = timeline(a.timeline)
+	r.Timeline, r.TimelineBin = timeline(a.timeline.asMap())
 	r.FixedWindow = windowSignature(a.streakEnd)
-	r.LimitSeen = limitSeen(a.okPerSecond, a.thrPerSecond)
+	r.LimitSeen = limitSeen(a.okPerSecond.asMap(), a.thrPerSecond.asMap())
 	r.Findings = findings(r)
 	return r
 }
