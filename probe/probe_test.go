@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -366,4 +368,22 @@ func mustParse(tb testing.TB, src string) *scenarios.Scenario {
 		tb.Fatal(err)
 	}
 	return sc
+}
+
+func TestGenerateWork(t *testing.T) {
+	users := []string{"u1", "u2", "u3"}
+	a, b := Generate(users, 50, 7), Generate(users, 50, 7)
+	re := regexp.MustCompile(`^sync-(\d+)-\d{1,3}@example\.com$`)
+	for i, it := range a {
+		m := re.FindStringSubmatch(it.Changes.Email)
+		if m == nil || m[1] != strconv.Itoa(i+1) || it.User != users[i%3] || it.Changes.Department == "" {
+			t.Fatalf("item %d: %+v", i, it)
+		}
+		if it != b[i] {
+			t.Fatalf("item %d differs for the same seed: %+v vs %+v", i, it, b[i])
+		}
+	}
+	if c := Generate(users, 50, 8); c[0] == a[0] && c[1] == a[1] && c[2] == a[2] {
+		t.Fatal("different seeds, same work")
+	}
 }
