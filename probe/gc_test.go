@@ -6,48 +6,41 @@ import (
 	"testing"
 )
 
-func TestTuneRuntimeSetsAndRestores(t *testing.T) {
-	t.Setenv("GOGC", "")
-	t.Setenv("GOMAXPROCS", "")
+// TestTuneRuntime: simulation settings apply unless the user chose them
+// with GOGC or GOMAXPROCS, and restore puts back what was there.
+func TestTuneRuntime(t *testing.T) {
 	procs := runtime.GOMAXPROCS(0)
-	gc := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(gc)
+	for _, c := range []struct {
+		name             string
+		gogc, gomaxprocs string // the environment
+		arg              int
+		wantProcs        int
+		wantGC           int
+	}{
+		{"single run", "", "", 1, 1, SimulationGCPercent},
+		{"parallel runs", "", "", 0, procs, SimulationGCPercent},
+		{"the user's choices", "150", "2", 1, procs, 100},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("GOGC", c.gogc)
+			t.Setenv("GOMAXPROCS", c.gomaxprocs)
+			gc := debug.SetGCPercent(100)
+			defer debug.SetGCPercent(gc)
 
-	restore := TuneRuntime(1)
-	if p := runtime.GOMAXPROCS(0); p != 1 {
-		t.Errorf("GOMAXPROCS %d during a single run, want 1", p)
-	}
-	if g := debug.SetGCPercent(SimulationGCPercent); g != SimulationGCPercent {
-		t.Errorf("GC percent %d, want %d", g, SimulationGCPercent)
-	}
-	restore()
-	if p := runtime.GOMAXPROCS(0); p != procs {
-		t.Errorf("GOMAXPROCS %d after restore, want %d", p, procs)
-	}
-	if g := debug.SetGCPercent(100); g != 100 {
-		t.Errorf("GC percent %d after restore, want 100", g)
-	}
-
-	// Parallel callers keep every processor.
-	restore = TuneRuntime(0)
-	if p := runtime.GOMAXPROCS(0); p != procs {
-		t.Errorf("GOMAXPROCS %d with procs 0, want %d", p, procs)
-	}
-	restore()
-}
-
-func TestTuneRuntimeLeavesUserChoices(t *testing.T) {
-	t.Setenv("GOGC", "150")
-	t.Setenv("GOMAXPROCS", "2")
-	procs := runtime.GOMAXPROCS(0)
-	gc := debug.SetGCPercent(150)
-	defer debug.SetGCPercent(gc)
-	restore := TuneRuntime(1)
-	defer restore()
-	if p := runtime.GOMAXPROCS(0); p != procs {
-		t.Errorf("GOMAXPROCS %d, want the user's %d", p, procs)
-	}
-	if g := debug.SetGCPercent(150); g != 150 {
-		t.Errorf("GC percent %d, want the user's 150", g)
+			restore := TuneRuntime(c.arg)
+			if p := runtime.GOMAXPROCS(0); p != c.wantProcs {
+				t.Errorf("GOMAXPROCS %d, want %d", p, c.wantProcs)
+			}
+			if g := debug.SetGCPercent(c.wantGC); g != c.wantGC {
+				t.Errorf("GC percent %d, want %d", g, c.wantGC)
+			}
+			restore()
+			if p := runtime.GOMAXPROCS(0); p != procs {
+				t.Errorf("GOMAXPROCS %d after restore, want %d", p, procs)
+			}
+			if g := debug.SetGCPercent(100); g != 100 {
+				t.Errorf("GC percent %d after restore, want 100", g)
+			}
+		})
 	}
 }
