@@ -463,7 +463,11 @@ func (s *Server) delay(rc *reqCtx) {
 // before calling h.
 func (s *Server) authed(h func(*reqCtx)) func(*reqCtx) {
 	return func(rc *reqCtx) {
-		tok, why := s.auth.check(rc.r.Header.Get("Authorization"), rc.at)
+		var bearer string // Header.Get("Authorization"), the key being canonical
+		if v := rc.r.Header["Authorization"]; len(v) > 0 {
+			bearer = v[0]
+		}
+		tok, why := s.auth.check(bearer, rc.at)
 		if tok == nil {
 			s.delay(rc)
 			s.writeError(rc, http.StatusUnauthorized, "authentication.required", why, nil)

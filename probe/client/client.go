@@ -244,9 +244,8 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: reading body: %w", method, path, err)
 	}
-	// Canonical header names: Get need not rewrite them.
-	r := &Response{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"),
-		CorrelationID: resp.Header.Get("Inin-Correlation-Id"), ETag: resp.Header.Get("Etag"), Body: b}
+	r := &Response{Status: resp.StatusCode, RetryAfter: header(resp.Header, "Retry-After"),
+		CorrelationID: header(resp.Header, "Inin-Correlation-Id"), ETag: header(resp.Header, "Etag"), Body: b}
 	if resp.StatusCode >= 400 {
 		var e struct {
 			Code  string `json:"code"`
@@ -271,6 +270,15 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 }
 
 var jsonCT = []string{"application/json"} // never modified
+
+// header is h.Get(key) for a key in canonical form, as net/http stores
+// received headers: Get would check the key's form on every call.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // exchange sends req as exactly one HTTP exchange through the HTTP
 // client's Transport, within its Timeout (reading the body included; call
