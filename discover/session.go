@@ -140,7 +140,7 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 			return nil, err
 		}
 		defer gw.Close()
-		clock, hc, base = vc, &http.Client{Transport: gw.Transport()}, "http://gateway.invalid"
+		clock, hc, base = vc, &http.Client{Transport: gw.RecyclingTransport()}, "http://gateway.invalid"
 		c := gw.Clients()[0]
 		id, secret = c.ClientID, c.ClientSecret
 	default:

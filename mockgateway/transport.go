@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // ErrDropped is returned by the in-process transport for a request whose
@@ -17,9 +18,23 @@ var ErrDropped = errors.New("mockgateway: connection dropped by the gateway")
 // built on a virtual clock (Options.Now and Options.Sleep), a client using
 // this transport runs against the gateway entirely in virtual time. Any
 // host in the request URL reaches s.
-func (s *Server) Transport() http.RoundTripper { return transport{s} }
+func (s *Server) Transport() http.RoundTripper { return transport{h: s} }
 
-type transport struct{ h http.Handler }
+// RecyclingTransport is Transport for callers that are done with a
+// response once they close its body: closing it hands the *http.Response,
+// its Header and its body back to be reused by a later request. A caller
+// must not touch any of them after Close, nor close a body twice. The
+// probe's client keeps to that, and virtual runs use this transport: a
+// response then costs no allocation.
+func (s *Server) RecyclingTransport() http.RoundTripper { return transport{h: s, recycle: true} }
+
+type transport struct {
+	h       http.Handler
+	recycle bool
+}
+
+// memWriters recycles the writers of RecyclingTransport's responses.
+var memWriters = sync.Pool{New: func() any { return &memWriter{header: make(http.Header, 6), recycle: true} }}
 
 // memWriter is a minimal http.ResponseWriter that becomes the
 // *http.Response and its body, all in one allocation.
@@ -30,6 +45,9 @@ type memWriter struct {
 	body   []byte
 	off    int  // read offset
 	shared bool // body is someone else's (writeShared): copy before appending
+	spare  []byte // the writer's own buffer, kept while body is shared
+	// recycle: Close returns the writer, with its response, to memWriters.
+	recycle bool
 }
 
 func (w *memWriter) Header() http.Header { return w.header }
@@ -42,7 +60,7 @@ func (w *memWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if w.body == nil || w.shared {
+	if cap(w.body) == 0 || w.shared {
 		// Room for the JSON bodies' trailing newline: one allocation.
 		buf := make([]byte, len(w.body), len(w.body)+len(b)+16)
 		copy(buf, w.body)
@@ -55,13 +73,14 @@ func (w *memWriter) Write(b []byte) (int, error) {
 // writeShared makes b the body without copying it: b must never be
 // modified (the gateway's cached user bodies).
 func (w *memWriter) writeShared(b []byte) {
-	if w.body != nil {
+	if len(w.body) > 0 {
 		_, _ = w.Write(b)
 		return
 	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	w.spare = w.body[:0]
 	w.body, w.shared = b, true
 }
 
@@ -77,7 +96,18 @@ func (w *memWriter) Read(p []byte) (int, error) {
 	w.off += n
 	return n, nil
 }
-func (w *memWriter) Close() error { return nil }
+func (w *memWriter) Close() error {
+	if w.recycle {
+		clear(w.header)
+		body := w.body[:0]
+		if w.shared {
+			body = w.spare // the shared body is not ours to reuse
+		}
+		*w = memWriter{header: w.header, body: body, recycle: true}
+		memWriters.Put(w)
+	}
+	return nil
+}
 
 // sharedWriter is a ResponseWriter that can take a body without copying.
 type sharedWriter interface{ writeShared([]byte) }
@@ -102,7 +132,12 @@ func init() {
 }
 
 func (t transport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
-	w := &memWriter{header: make(http.Header, 6)}
+	var w *memWriter
+	if t.recycle {
+		w = memWriters.Get().(*memWriter)
+	} else {
+		w = &memWriter{header: make(http.Header, 6)}
+	}
 	defer func() {
 		if req.Body != nil {
 			req.Body.Close()

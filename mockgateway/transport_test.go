@@ -1,6 +1,7 @@
 package mockgateway
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -63,5 +64,58 @@ func TestTransportServesCachedBodiesSafely(t *testing.T) {
 	}
 	if after, _ := get(); !strings.Contains(after, `"title":"Lead"`) || !strings.Contains(after, `"version":2`) {
 		t.Fatalf("GET after PATCH: %s", after)
+	}
+}
+
+// TestRecyclingTransportAnswersAsTransport: the same requests to two
+// gateways of the same seed, one through each transport, get the same
+// status, headers and body, whatever mix of cached bodies, written bodies
+// and errors went before (each response is read, then closed, so the
+// recycling one reuses its writers throughout).
+func TestRecyclingTransportAnswersAsTransport(t *testing.T) {
+	a, b := newHarness(t, ""), newHarness(t, "")
+	tokA, tokB := a.login(), b.login()
+	plain := &http.Client{Transport: a.s.Transport()}
+	recycling := &http.Client{Transport: b.s.RecyclingTransport()}
+	type answer struct {
+		status int
+		header http.Header
+		body   string
+	}
+	do := func(hc *http.Client, tok, method, path, body string) answer {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://gateway"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", tok)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans := answer{resp.StatusCode, resp.Header.Clone(), string(b)}
+		resp.Body.Close()
+		return ans
+	}
+	steps := []struct{ method, path, body string }{
+		{"GET", "/api/v2/users/user-00001", ""},
+		{"PATCH", "/api/v2/users/user-00001", `{"version":1,"title":"Lead"}`},
+		{"GET", "/api/v2/users/user-00001", ""},
+		{"GET", "/api/v2/users/nobody", ""},
+		{"PATCH", "/api/v2/users/user-00001", `{"version":1}`},
+		{"GET", "/api/v2/users/user-00002", ""},
+		{"PATCH", "/api/v2/users/user-00002", `{"version":1,"department":"Ops"}`}, // past 5/min: 429
+		{"GET", "/api/v2/users/user-00002", ""},
+	}
+	for i, st := range steps {
+		x := do(plain, tokA, st.method, st.path, st.body)
+		y := do(recycling, tokB, st.method, st.path, st.body)
+		if x.status != y.status || x.body != y.body || fmt.Sprint(x.header) != fmt.Sprint(y.header) {
+			t.Fatalf("step %d %s %s:\n plain     %d %v %s\n recycling %d %v %s", i, st.method, st.path, x.status, x.header, x.body, y.status, y.header, y.body)
+		}
+	}
+	if got := do(recycling, tokB, "GET", "/api/v2/users/user-00003", ""); got.status != 429 {
+		t.Fatalf("the limit never bit (status %d): the test proves less than it says", got.status)
 	}
 }

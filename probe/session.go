@@ -184,7 +184,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		defer gw.Close()
-		o.Clock, o.Gateway, o.HTTP = vc, gw, &http.Client{Transport: gw.Transport()}
+		o.Clock, o.Gateway, o.HTTP = vc, gw, &http.Client{Transport: gw.RecyclingTransport()}
 	}
 	hc := o.HTTP
 	if hc == nil {
