@@ -43,8 +43,8 @@ type memWriter struct {
 	header http.Header
 	status int
 	body   []byte
-	off    int  // read offset
-	shared bool // body is someone else's (writeShared): copy before appending
+	off    int    // read offset
+	shared bool   // body is someone else's (writeShared): copy before appending
 	spare  []byte // the writer's own buffer, kept while body is shared
 	// recycle: Close returns the writer, with its response, to memWriters.
 	recycle bool
