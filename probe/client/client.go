@@ -64,7 +64,8 @@ type Client struct {
 
 	id, secret string
 	mu         sync.Mutex
-	base       *url.URL // BaseURL parsed, for baseOf
+	base       *url.URL  // BaseURL parsed, for baseOf
+	requests   sync.Pool // of *outgoing
 	baseOf     string
 	token      string
 	bearer     []string // the Authorization header for token
@@ -219,14 +220,11 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 	if err != nil {
 		return nil, err
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := c.newRequest(ctx, method, path, rd)
+	out, err := c.request(ctx, method, path, body)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
 	}
+	req := out.req
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
@@ -236,8 +234,10 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 	}
 	resp, done, err := c.exchange(req)
 	if err != nil {
+		// Not recycled: a transport may read the body after it fails.
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, redact(err, tok))
 	}
+	defer c.recycle(out) // once the body is closed, as RoundTripper allows
 	defer done()
 	defer resp.Body.Close()
 	b, err := readBody(resp, 4<<20)
@@ -323,12 +323,44 @@ func (c *Client) authorization(tok string) []string {
 	return []string{"Bearer " + tok}
 }
 
-// newRequest builds a request for path below BaseURL. A plain path (the
-// usual case) is joined to the base parsed once, not parsed again.
-func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+// outgoing is a request the client reuses: the *http.Request with its URL,
+// header and body reader, taken from the pool for an attempt and put back
+// when the response's body is closed (http.RoundTripper lets a caller
+// reuse a request then). A reused request costs no allocation.
+type outgoing struct {
+	req     *http.Request
+	url     url.URL
+	body    bodyReader
+	getBody func() (io.ReadCloser, error)
+	pooled  bool
+}
+
+// bodyReader is a request body over bytes the client encoded.
+type bodyReader struct {
+	bytes.Reader
+	b []byte
+}
+
+func (*bodyReader) Close() error { return nil }
+
+// reopen is GetBody: a fresh reader for a transport that sends the request
+// again (on a connection that turned out to be dead).
+func (o *outgoing) reopen() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(o.body.b)), nil
+}
+
+// request readies a request for path below BaseURL with body (JSON; nil
+// for none). A plain path (the usual case) is joined to the base parsed
+// once, not parsed again.
+func (c *Client) request(ctx context.Context, method, path string, body []byte) (*outgoing, error) {
 	// Three IndexBytes, not ContainsAny, which builds a byte set per call.
 	if strings.IndexByte(path, '%') >= 0 || strings.IndexByte(path, '?') >= 0 || strings.IndexByte(path, '#') >= 0 {
-		return http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
+		return &outgoing{req: req}, err
 	}
 	c.mu.Lock()
 	if c.base == nil || c.baseOf != c.BaseURL {
@@ -339,16 +371,39 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 		}
 		c.base, c.baseOf = u, c.BaseURL
 	}
-	u := *c.base
+	base := c.base
 	c.mu.Unlock()
-	u.Path += path
-	u.RawPath = ""
-	req, err := http.NewRequestWithContext(ctx, method, "/", body)
-	if err != nil {
-		return nil, err
+	o, _ := c.requests.Get().(*outgoing)
+	if o == nil || o.req.Context() != ctx {
+		req, err := http.NewRequestWithContext(ctx, method, "/", nil)
+		if err != nil {
+			return nil, err
+		}
+		o = &outgoing{req: req, pooled: true}
+		o.getBody = o.reopen
 	}
-	req.URL, req.Host = &u, u.Host
-	return req, nil
+	req := o.req
+	o.url = *base
+	o.url.Path += path
+	o.url.RawPath = ""
+	req.Method, req.URL, req.Host = method, &o.url, o.url.Host
+	clear(req.Header)
+	req.Body, req.GetBody, req.ContentLength = nil, nil, 0
+	if body != nil {
+		o.body.b = body
+		o.body.Reset(body)
+		req.Body, req.GetBody, req.ContentLength = &o.body, o.getBody, int64(len(body))
+	}
+	return o, nil
+}
+
+// recycle puts o back in the pool once nothing uses it.
+func (c *Client) recycle(o *outgoing) {
+	if o.pooled {
+		o.body.b = nil
+		o.body.Reset(nil)
+		c.requests.Put(o)
+	}
 }
 
 // GetUser reads a user.

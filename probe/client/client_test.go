@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -88,20 +89,46 @@ func TestLoginThrottledAndSecretsNeverInErrors(t *testing.T) {
 	}
 }
 
-// TestNewRequestMatchesParsing: joining a path to the parsed base builds
-// the request http.NewRequest would build from the whole URL.
-func TestNewRequestMatchesParsing(t *testing.T) {
+// TestRequestMatchesParsing: joining a path to the parsed base builds the
+// request http.NewRequest would build from the whole URL, and so does a
+// recycled request, whatever it carried before: method, URL, host, body,
+// length, GetBody and a header cleared of the last attempt's.
+func TestRequestMatchesParsing(t *testing.T) {
+	ctx := context.Background()
+	bodies := [][]byte{nil, []byte(`{"email":"a@example.com"}`), nil, []byte(`{}`)}
+	methods := []string{http.MethodGet, http.MethodPut, http.MethodGet, http.MethodPatch}
 	for _, base := range []string{"http://127.0.0.1:8080", "https://api.mypurecloud.de", "http://h:1/prefix"} {
 		c := New(base, "id", "secret", nil)
-		for _, p := range []string{"/api/v2/users/abc", "/api/v2/users/a%2Fb", "/api/v2/users?pageSize=5", "/api/v2/scim/v2/users/x-1"} {
-			got, err := c.newRequest(context.Background(), http.MethodGet, p, nil)
-			want, err2 := http.NewRequest(http.MethodGet, base+p, nil)
+		for i, p := range []string{"/api/v2/users/abc", "/api/v2/users/a%2Fb", "/api/v2/users?pageSize=5", "/api/v2/scim/v2/users/x-1", "/api/v2/users/def"} {
+			method, body := methods[i%len(methods)], bodies[i%len(bodies)]
+			out, err := c.request(ctx, method, p, body)
+			var rd io.Reader
+			if body != nil {
+				rd = bytes.NewReader(body)
+			}
+			want, err2 := http.NewRequest(method, base+p, rd)
 			if err != nil || err2 != nil {
 				t.Fatal(err, err2)
 			}
-			if got.URL.String() != want.URL.String() || got.Host != want.Host || got.URL.EscapedPath() != want.URL.EscapedPath() {
-				t.Errorf("%s + %s: got %s (host %s), want %s (host %s)", base, p, got.URL, got.Host, want.URL, want.Host)
+			got := out.req
+			if got.Method != want.Method || got.URL.String() != want.URL.String() || got.Host != want.Host ||
+				got.URL.EscapedPath() != want.URL.EscapedPath() || got.ContentLength != want.ContentLength || len(got.Header) != 0 {
+				t.Errorf("%s %s + %s: got %s %s (host %s, length %d, header %v), want %s %s (host %s, length %d)", method, base, p,
+					got.Method, got.URL, got.Host, got.ContentLength, got.Header, want.Method, want.URL, want.Host, want.ContentLength)
 			}
+			if (got.Body == nil) != (body == nil) || (got.GetBody == nil) != (body == nil) {
+				t.Fatalf("%s %s: body %v, GetBody %v, for a body of %d bytes", method, p, got.Body, got.GetBody != nil, len(body))
+			}
+			if body != nil {
+				b, _ := io.ReadAll(got.Body)
+				again, _ := got.GetBody()
+				b2, _ := io.ReadAll(again)
+				if string(b) != string(body) || string(b2) != string(body) {
+					t.Fatalf("%s %s: body %q, GetBody %q, want %q", method, p, b, b2, body)
+				}
+			}
+			got.Header["Authorization"] = []string{"Bearer x"} // as send does; a recycled request drops it
+			c.recycle(out)
 		}
 	}
 }
