@@ -86,7 +86,7 @@ func (s *Server) notFound(rc *reqCtx, id string) {
 }
 
 func (s *Server) getUser(rc *reqCtx) {
-	id := rc.vars["userId"]
+	id := rc.userID
 	b, ok := s.users.getJSON(id)
 	if !ok {
 		s.notFound(rc, id)
@@ -129,7 +129,7 @@ func (s *Server) badJSON(rc *reqCtx, err error) {
 }
 
 func (s *Server) patchUser(rc *reqCtx) {
-	id := rc.vars["userId"]
+	id := rc.userID
 	var p struct {
 		userPatch
 		Version json.RawMessage `json:"version"`
@@ -154,7 +154,7 @@ func (s *Server) putUser(rc *reqCtx) {
 		s.badJSON(rc, err)
 		return
 	}
-	s.update(rc, rc.vars["userId"], -1, p)
+	s.update(rc, rc.userID, -1, p)
 }
 
 func (s *Server) update(rc *reqCtx, id string, version int64, p userPatch) {
@@ -252,9 +252,9 @@ func (s *Server) scimList(rc *reqCtx) {
 }
 
 func (s *Server) scimGet(rc *reqCtx) {
-	u, ok := s.users.get(rc.vars["userId"])
+	u, ok := s.users.get(rc.userID)
 	if !ok {
-		s.scimError(rc, http.StatusNotFound, "", "Resource "+rc.vars["userId"]+" not found")
+		s.scimError(rc, http.StatusNotFound, "", "Resource "+rc.userID+" not found")
 		return
 	}
 	if inm := rc.r.Header.Get("If-None-Match"); inm != "" && inm == etag(u.Version) {
@@ -314,10 +314,10 @@ func (s *Server) scimUpdate(rc *reqCtx, p userPatch) {
 		s.scimError(rc, http.StatusBadRequest, "invalidVers", "If-Match must be a version ETag such as W/\"3\"")
 		return
 	}
-	u, found, err := s.users.update(rc.vars["userId"], version, rc.at, p.apply)
+	u, found, err := s.users.update(rc.userID, version, rc.at, p.apply)
 	switch {
 	case !found:
-		s.scimError(rc, http.StatusNotFound, "", "Resource "+rc.vars["userId"]+" not found")
+		s.scimError(rc, http.StatusNotFound, "", "Resource "+rc.userID+" not found")
 	case err != nil:
 		s.scimError(rc, http.StatusConflict, "mutability", "The resource version does not match If-Match: "+err.Error())
 	default:
@@ -407,8 +407,8 @@ func (s *Server) scimCreate(rc *reqCtx) {
 }
 
 func (s *Server) scimDelete(rc *reqCtx) {
-	if !s.users.deactivate(rc.vars["userId"], rc.at) {
-		s.scimError(rc, http.StatusNotFound, "", "Resource "+rc.vars["userId"]+" not found")
+	if !s.users.deactivate(rc.userID, rc.at) {
+		s.scimError(rc, http.StatusNotFound, "", "Resource "+rc.userID+" not found")
 		return
 	}
 	rc.w.WriteHeader(http.StatusNoContent)

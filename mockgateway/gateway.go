@@ -147,7 +147,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m, ok := s.matched[k]
 	s.cacheMu.RUnlock()
 	if ok {
-		m.h.serve(w, r, m.vars)
+		m.h.serve(w, r, m.userID)
 		return
 	}
 	var rm mux.RouteMatch
@@ -155,10 +155,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if h, ok := rm.Handler.(*apiHandler); ok {
 			s.cacheMu.Lock()
 			if len(s.matched) < maxMatched {
-				s.matched[k] = matchedRoute{h, rm.Vars}
+				s.matched[k] = matchedRoute{h, rm.Vars["userId"]}
 			}
 			s.cacheMu.Unlock()
-			h.serve(w, r, rm.Vars)
+			h.serve(w, r, rm.Vars["userId"])
 			return
 		}
 	}
@@ -171,8 +171,8 @@ const maxMatched = 1 << 16
 type routeKey struct{ method, path string }
 
 type matchedRoute struct {
-	h    *apiHandler
-	vars map[string]string // read only
+	h      *apiHandler
+	userID string // the path's {id}; the only variable routes have
 }
 
 // isClean reports whether gorilla/mux would serve p without redirecting
@@ -306,7 +306,7 @@ type reqCtx struct {
 	req     limit.Request
 	body    []byte
 	rec     Record
-	vars    map[string]string
+	userID  string // the path's {id}, when the route has one
 	sw      statusWriter
 	enc     *json.Encoder // writes to sw; kept with the pooled context
 	errBody ErrorBody     // writeError's body, and its limit object
@@ -390,14 +390,16 @@ type apiHandler struct {
 	h       func(*reqCtx)
 }
 
-func (a *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.serve(w, r, mux.Vars(r)) }
+func (a *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.serve(w, r, mux.Vars(r)["userId"])
+}
 
-func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, vars map[string]string) {
+func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, userID string) {
 	s, h := a.s, a.h
 	rc := reqCtxPool.Get().(*reqCtx)
 	defer reqCtxPool.Put(rc)
 	consulted, enc := rc.dec.Buckets[:0], rc.enc // kept: reused
-	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.now(), vars: vars, enc: enc}
+	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.now(), userID: userID, enc: enc}
 	rc.sw.ResponseWriter = w
 	rc.dec.Buckets = consulted
 	rc.w = &rc.sw

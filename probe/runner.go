@@ -430,7 +430,13 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 	deadline := r.start.Add(r.cfg.MaxDuration)
 	next := intended
 	attempts, failures, lastStatus := 0, 0, 0
-	rec := new(Attempt) // each attempt's record, in turn: Observe may not keep it
+	// Each attempt's record in turn, then the operation's: Observe may not
+	// keep them, so one allocation serves them all.
+	recs := new(struct {
+		at Attempt
+		op Operation
+	})
+	rec := &recs.at
 	finish := func(ok bool, reason string) {
 		end := r.clock.Now()
 		r.mu.Lock()
@@ -439,8 +445,9 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended 
 		} else if reason != "interrupted" {
 			r.sum.Failed++
 		}
-		r.writeLocked(&Operation{Schema: Schema, Type: "operation", Op: i + 1, Worker: worker, User: item.User, StartNS: r.ns(intended), EndNS: r.ns(end),
-			Attempts: attempts, OK: ok, Status: lastStatus, Reason: reason})
+		recs.op = Operation{Schema: Schema, Type: "operation", Op: i + 1, Worker: worker, User: item.User, StartNS: r.ns(intended), EndNS: r.ns(end),
+			Attempts: attempts, OK: ok, Status: lastStatus, Reason: reason}
+		r.writeLocked(&recs.op)
 		p := Progress{Total: r.sum.Ops, Done: r.sum.Succeeded + r.sum.Failed, OK: r.sum.Succeeded, Failed: r.sum.Failed,
 			Attempts: r.sum.Attempts, Throttled: r.sum.Throttled, Elapsed: end.Sub(r.start)}
 		r.mu.Unlock()
