@@ -387,3 +387,37 @@ func TestGenerateWork(t *testing.T) {
 		t.Fatal("different seeds, same work")
 	}
 }
+
+// TestLogEncodingMatchesEncodingJSON: the runner writes records with
+// goccy/go-json for speed; every kind of record, with awkward strings and
+// floats, comes out as the bytes encoding/json writes, so logs stay the
+// documented format.
+func TestLogEncodingMatchesEncodingJSON(t *testing.T) {
+	wait := int64(-3)
+	recs := []any{
+		&Header{Schema: Schema, Type: "header", Scenario: "a <b> & \"c\"", Params: map[string]string{"z": "1", "a": "é\u2028x", "m": "\x01"},
+			Rate: 1.0 / 3, Capacity: 1e-7, CapacityBurst: 1e21},
+		&Attempt{Schema: Schema, Type: "attempt", Op: 1, Attempt: 2, Client: "app&co", Method: "PUT", Route: "PUT /api/v2/users/{id}",
+			IntendedNS: -5, SentNS: 1 << 62, Status: 429, RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", RetryAfterNS: &wait,
+			ErrorCode: "too.many.requests", Error: "client: <html> \t\n\\", LocalDrop: true, Decision: DecisionRetry, WaitNS: 7},
+		&Attempt{Schema: Schema, Type: "attempt"},
+		&Operation{Schema: Schema, Type: "operation", Op: 3, User: "user-00001", StartNS: 1, EndNS: 2, Attempts: 4, OK: true, Status: 200, Reason: "ok"},
+		&Final{Schema: Schema, Type: "summary", Summary: Summary{Ops: 3, SuccessRate: 2.0 / 3, AttemptRate: 0.1, Amplify: 123456789.125, ThrottleRate: 1e-9, CapReached: "time-cap"}},
+	}
+	var got bytes.Buffer
+	r := &runner{w: bufio.NewWriter(&got)}
+	r.enc = newLogEncoder(r.w)
+	var want bytes.Buffer
+	for _, rec := range recs {
+		r.writeLocked(rec)
+		b, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Write(append(b, '\n'))
+	}
+	r.w.Flush()
+	if got.String() != want.String() {
+		t.Fatalf("log bytes differ from encoding/json:\n got %s\nwant %s", got.String(), want.String())
+	}
+}
