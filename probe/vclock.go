@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,7 +23,7 @@ var VirtualEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 type VirtualClock struct {
 	mu    sync.Mutex
 	start time.Time
-	now   int64 // nanoseconds since start
+	now   atomic.Int64 // nanoseconds since start; written under mu, read by Now without it
 	seq   uint64
 	queue wakeHeap
 	done  chan struct{} // the last participant finished
@@ -101,9 +102,7 @@ func (h *wakeHeap) pop() *wake {
 
 // Now returns the virtual time.
 func (c *VirtualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.start.Add(time.Duration(c.now))
+	return c.start.Add(time.Duration(c.now.Load()))
 }
 
 // pushLocked queues a fresh wake-up at at.
@@ -122,8 +121,8 @@ func (c *VirtualClock) requeueLocked(w *wake, at int64) *wake {
 // popLocked takes the earliest wake-up and moves time to it.
 func (c *VirtualClock) popLocked() *wake {
 	w := c.queue.pop()
-	if w.at > c.now {
-		c.now = w.at
+	if w.at > c.now.Load() {
+		c.now.Store(w.at)
 	}
 	return w
 }
@@ -137,7 +136,7 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 		d = 0
 	}
 	c.mu.Lock()
-	w := c.pushLocked(c.now + int64(d))
+	w := c.pushLocked(c.now.Load() + int64(d))
 	next := c.popLocked()
 	c.mu.Unlock()
 	if next != w {
@@ -155,7 +154,7 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 // virtual run.
 func (c *VirtualClock) Go(f func()) {
 	c.mu.Lock()
-	j := job{c, f, c.pushLocked(c.now)}
+	j := job{c, f, c.pushLocked(c.now.Load())}
 	c.mu.Unlock()
 	workers.mu.Lock()
 	var ch chan job
@@ -308,5 +307,5 @@ func (q *virtualQueue) Unlock() {
 	}
 	w := q.waiters[0]
 	q.waiters = q.waiters[1:]
-	c.requeueLocked(w, c.now)
+	c.requeueLocked(w, c.now.Load())
 }
