@@ -89,14 +89,19 @@ func run(dur time.Duration, n int) error {
 	real := float64(res.Summary.Attempts) / time.Since(start).Seconds()
 	fmt.Printf("baseline: real time over loopback, 32 workers: %.0f attempts/s\n", real)
 
-	report := func(what string, attempts int, rates []float64) {
+	// report prints a measure; the comparison is held to the target (the
+	// issue's benchmark figure), single runs are shown for what they are.
+	report := func(what string, attempts int, rates []float64, held bool) {
 		med := rates[len(rates)/2]
-		verdict := "meets"
-		if med < target {
-			verdict = "short of"
+		verdict := ""
+		if held {
+			verdict = fmt.Sprintf("; meets the %d/s target", target)
+			if med < target {
+				verdict = fmt.Sprintf("; SHORT of the %d/s target", target)
+			}
 		}
-		fmt.Printf("%s: %d attempts a run; over %d runs %.0f–%.0f attempts/s, median %.0f (%.1f× the baseline; %s the %d/s target)\n",
-			what, attempts, len(rates), rates[0], rates[len(rates)-1], med, med/real, verdict, target)
+		fmt.Printf("%s: %d attempts a run; over %d runs %.0f–%.0f attempts/s, median %.0f (%.1f× the baseline%s)\n",
+			what, attempts, len(rates), rates[0], rates[len(rates)-1], med, med/real, verdict)
 	}
 
 	// Single runs with the settings `ratelab probe --virtual` uses.
@@ -113,8 +118,9 @@ func run(dur time.Duration, n int) error {
 	if err != nil {
 		return err
 	}
-	report("virtual, an hour at 100 req/s (one run, one core)", attempts, rates)
-	fmt.Printf("  an hour of traffic simulated in %.2f s (median)\n", float64(attempts)/rates[len(rates)/2])
+	report("virtual, an hour at 100 req/s (one run, one core)", attempts, rates, false)
+	fmt.Printf("  an hour of traffic simulated in %.2f–%.2f s, median %.2f (the aim: about two seconds)\n",
+		float64(attempts)/rates[len(rates)-1], float64(attempts)/rates[0], float64(attempts)/rates[len(rates)/2])
 
 	rates, err = measure(n, func() (int, error) {
 		res, err := probe.Probe(ctx, probe.Options{Scenario: seed, Strategy: "naive", Ops: 4000, Virtual: true, Seed: 1})
@@ -127,7 +133,7 @@ func run(dur time.Duration, n int) error {
 	if err != nil {
 		return err
 	}
-	report("virtual, seed-eu-identity with naive, 4,000 ops (mostly 429s)", attempts, rates)
+	report("virtual, seed-eu-identity with naive, 4,000 ops (mostly 429s)", attempts, rates, false)
 	restore()
 
 	// A comparison with the settings `ratelab compare` uses.
@@ -147,6 +153,6 @@ func run(dur time.Duration, n int) error {
 	if err != nil {
 		return err
 	}
-	report(fmt.Sprintf("compare, 14 strategies × 2 seeds × 2,000 ops (%d cores)", runtime.GOMAXPROCS(0)), attempts, rates)
+	report(fmt.Sprintf("compare, 14 strategies × 2 seeds × 2,000 ops (%d cores)", runtime.GOMAXPROCS(0)), attempts, rates, true)
 	return nil
 }
