@@ -108,12 +108,19 @@ func (c *Client) Logins() int {
 // others wait for it, polling every 5 ms through Sleep, and no lock is held
 // while the request is in flight.
 func (c *Client) Token(ctx context.Context) (string, error) {
+	tok, _, err := c.bearerToken(ctx)
+	return tok, err
+}
+
+// bearerToken is Token with the token's Authorization header value, which
+// requests share (header values are not modified once sent).
+func (c *Client) bearerToken(ctx context.Context) (string, []string, error) {
 	for {
 		c.mu.Lock()
 		if c.token != "" && c.now().Before(c.expires.Add(-60*time.Second)) {
-			tok := c.token
+			tok, bearer := c.token, c.bearer
 			c.mu.Unlock()
-			return tok, nil
+			return tok, bearer, nil
 		}
 		if !c.loggingIn {
 			c.loggingIn = true
@@ -122,7 +129,7 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 		}
 		c.mu.Unlock()
 		if err := c.wait(ctx, 5*time.Millisecond); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	tok, expires, err := c.login(ctx)
@@ -130,11 +137,11 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 	defer c.mu.Unlock()
 	c.loggingIn = false
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	c.token, c.expires, c.logins = tok, expires, c.logins+1
 	c.bearer = []string{"Bearer " + tok}
-	return tok, nil
+	return tok, c.bearer, nil
 }
 
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
@@ -216,7 +223,7 @@ func sendJSON[T any](ctx context.Context, c *Client, method, path string, body T
 
 // send makes one attempt with body (JSON; nil for none) as Do describes.
 func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr http.Header) (*Response, error) {
-	tok, err := c.Token(ctx)
+	tok, bearer, err := c.bearerToken(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +235,7 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	req.Header["Authorization"] = c.authorization(tok)
+	req.Header["Authorization"] = bearer
 	if body != nil {
 		req.Header["Content-Type"] = jsonCT
 	}
@@ -311,17 +318,6 @@ func (c *Client) exchange(req *http.Request) (resp *http.Response, done func(), 
 }
 
 func noop() {}
-
-// authorization returns the Authorization header value for tok, shared by
-// requests (header values are not modified once sent).
-func (c *Client) authorization(tok string) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if tok == c.token && c.bearer != nil {
-		return c.bearer
-	}
-	return []string{"Bearer " + tok}
-}
 
 // outgoing is a request the client reuses: the *http.Request with its URL,
 // header and body reader, taken from the pool for an attempt and put back
