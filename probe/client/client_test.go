@@ -185,8 +185,12 @@ func TestAttemptHonoursClientTimeout(t *testing.T) {
 	})
 	defer close(release)
 	c := New(srv.URL, "id", "secret", &http.Client{Timeout: 200 * time.Millisecond})
+	// A backstop, so a client that ignored its Timeout fails the bound
+	// below instead of hanging the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	start := time.Now()
-	_, _, err := c.GetUser(context.Background(), "u1")
+	_, _, err := c.GetUser(ctx, "u1")
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v, want a deadline error", err)
 	}
