@@ -30,6 +30,8 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/gorilla/mux"
 
+	"github.com/ratelab/ratelab/internal/ctxsleep"
+	"github.com/ratelab/ratelab/internal/hdr"
 	"github.com/ratelab/ratelab/mockgateway/limit"
 	"github.com/ratelab/ratelab/scenarios"
 )
@@ -90,7 +92,7 @@ func New(opts Options) (*Server, error) {
 		s.now = time.Now
 	}
 	if s.sleep == nil {
-		s.sleep = realSleep
+		s.sleep = ctxsleep.Sleep
 	}
 	s.start = s.now()
 	var err error
@@ -121,20 +123,6 @@ func New(opts Options) (*Server, error) {
 	s.router = s.routesTable()
 	s.matched = map[routeKey]matchedRoute{}
 	return s, nil
-}
-
-func realSleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // ServeHTTP serves the gateway. API routes that gorilla/mux has matched
@@ -465,11 +453,7 @@ func (s *Server) delay(rc *reqCtx) {
 // before calling h.
 func (s *Server) authed(h func(*reqCtx)) func(*reqCtx) {
 	return func(rc *reqCtx) {
-		var bearer string // Header.Get("Authorization"), the key being canonical
-		if v := rc.r.Header["Authorization"]; len(v) > 0 {
-			bearer = v[0]
-		}
-		tok, why := s.auth.check(bearer, rc.at)
+		tok, why := s.auth.check(hdr.Get(rc.r.Header, "Authorization"), rc.at)
 		if tok == nil {
 			s.delay(rc)
 			s.writeError(rc, http.StatusUnauthorized, "authentication.required", why, nil)

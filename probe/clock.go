@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"github.com/ratelab/ratelab/internal/ctxsleep"
 	"sync"
 	"time"
 )
@@ -40,19 +41,7 @@ type RealClock struct{ wg sync.WaitGroup }
 func (*RealClock) Now() time.Time { return time.Now() }
 
 // Sleep waits d on a timer, or until ctx ends.
-func (*RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (*RealClock) Sleep(ctx context.Context, d time.Duration) error { return ctxsleep.Sleep(ctx, d) }
 
 // Go runs f in a new goroutine.
 func (c *RealClock) Go(f func()) {

@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	json "github.com/goccy/go-json"
+	"github.com/ratelab/ratelab/internal/ctxsleep"
+	"github.com/ratelab/ratelab/internal/hdr"
 	"io"
 	"net/http"
 	"net/url"
@@ -148,14 +150,7 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return ctxsleep.Sleep(ctx, d)
 }
 
 // login mints a token.
@@ -222,7 +217,7 @@ func sendJSON[T any](ctx context.Context, c *Client, method, path string, body T
 }
 
 // send makes one attempt with body (JSON; nil for none) as Do describes.
-func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr http.Header) (*Response, error) {
+func (c *Client) send(ctx context.Context, method, path string, body []byte, extra http.Header) (*Response, error) {
 	tok, bearer, err := c.bearerToken(ctx)
 	if err != nil {
 		return nil, err
@@ -232,7 +227,7 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
 	}
 	req := out.req
-	for k, v := range hdr {
+	for k, v := range extra {
 		req.Header[k] = v
 	}
 	req.Header["Authorization"] = bearer
@@ -251,8 +246,8 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: reading body: %w", method, path, err)
 	}
-	r := &Response{Status: resp.StatusCode, RetryAfter: header(resp.Header, "Retry-After"),
-		CorrelationID: header(resp.Header, "Inin-Correlation-Id"), ETag: header(resp.Header, "Etag"), Body: b}
+	r := &Response{Status: resp.StatusCode, RetryAfter: hdr.Get(resp.Header, "Retry-After"),
+		CorrelationID: hdr.Get(resp.Header, "Inin-Correlation-Id"), ETag: hdr.Get(resp.Header, "Etag"), Body: b}
 	if resp.StatusCode >= 400 {
 		var e struct {
 			Code  string `json:"code"`
@@ -277,15 +272,6 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 }
 
 var jsonCT = []string{"application/json"} // never modified
-
-// header is h.Get(key) for a key in canonical form, as net/http stores
-// received headers: Get would check the key's form on every call.
-func header(h http.Header, key string) string {
-	if v := h[key]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
 
 // exchange sends req as exactly one HTTP exchange through the HTTP
 // client's Transport, within its Timeout (reading the body included; call
