@@ -107,14 +107,17 @@ func run(dur time.Duration, n int) error {
 	// Single runs with the settings `ratelab probe --virtual` uses.
 	restore := probe.TuneRuntime(1)
 	var attempts int
-	rates, err := measure(n, func() (int, error) {
-		res, err := probe.Probe(ctx, probe.Options{Scenario: hr, Virtual: true, Seed: 1, MaxDuration: 2 * time.Hour, MaxRequests: 1 << 30})
-		if err != nil {
-			return 0, err
+	single := func(o probe.Options) func() (int, error) {
+		return func() (int, error) {
+			res, err := probe.Probe(ctx, o)
+			if err != nil {
+				return 0, err
+			}
+			attempts = res.Summary.Attempts
+			return attempts, nil
 		}
-		attempts = res.Summary.Attempts
-		return attempts, nil
-	})
+	}
+	rates, err := measure(n, single(probe.Options{Scenario: hr, Virtual: true, Seed: 1, MaxDuration: 2 * time.Hour, MaxRequests: 1 << 30}))
 	if err != nil {
 		return err
 	}
@@ -122,14 +125,7 @@ func run(dur time.Duration, n int) error {
 	fmt.Printf("  an hour of traffic simulated in %.2f–%.2f s, median %.2f (the aim: about two seconds)\n",
 		float64(attempts)/rates[len(rates)-1], float64(attempts)/rates[0], float64(attempts)/rates[len(rates)/2])
 
-	rates, err = measure(n, func() (int, error) {
-		res, err := probe.Probe(ctx, probe.Options{Scenario: seed, Strategy: "naive", Ops: 4000, Virtual: true, Seed: 1})
-		if err != nil {
-			return 0, err
-		}
-		attempts = res.Summary.Attempts
-		return attempts, nil
-	})
+	rates, err = measure(n, single(probe.Options{Scenario: seed, Strategy: "naive", Ops: 4000, Virtual: true, Seed: 1}))
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ratelab/ratelab/compare"
 	"github.com/ratelab/ratelab/internal/version"
-	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/strategy"
 )
 
@@ -46,9 +45,7 @@ when several are given for one strategy) becomes a row.`,
   ratelab compare --scenario tiers --format html --out tiers.html`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if !o.real {
-				defer probe.TuneRuntime(0)()
-			}
+			defer simulating(!o.real, 0)()
 			return runCompare(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratelab/ratelab/discover"
-	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -55,9 +54,7 @@ virtual time), which is how its accuracy is tested.`,
   ratelab compare --scenario my-org.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if o.virtual {
-				defer probe.TuneRuntime(1)()
-			}
+			defer simulating(o.virtual, 1)()
 			return runDiscover(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},
 	}

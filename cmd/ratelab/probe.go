@@ -62,9 +62,7 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
     ratelab probe --target https://api.mypurecloud.de --operation get-user --rate 2/s --ops 100`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if o.virtual {
-				defer probe.TuneRuntime(1)()
-			}
+			defer simulating(o.virtual, 1)()
 			return runProbe(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), o)
 		},
 	}

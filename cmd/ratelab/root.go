@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratelab/ratelab/internal/version"
+	"github.com/ratelab/ratelab/probe"
 )
 
 // usageError marks bad usage or bad input: exit code 2.
@@ -84,4 +85,15 @@ func newVersionCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// simulating tunes the runtime for a virtual-time command (one processor
+// for a single sequential run, procs 1; all of them for parallel runs,
+// procs 0; see probe.TuneRuntime) and returns what undoes it. It does
+// nothing when the command runs in real time.
+func simulating(virtual bool, procs int) (restore func()) {
+	if !virtual {
+		return func() {}
+	}
+	return probe.TuneRuntime(procs)
 }

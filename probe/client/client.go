@@ -313,8 +313,7 @@ type outgoing struct {
 	req     *http.Request
 	url     url.URL
 	body    bodyReader
-	getBody func() (io.ReadCloser, error)
-	pooled  bool
+	getBody func() (io.ReadCloser, error) // o.reopen; nil for a one-off request
 }
 
 // bodyReader is a request body over bytes the client encoded.
@@ -361,7 +360,7 @@ func (c *Client) request(ctx context.Context, method, path string, body []byte) 
 		if err != nil {
 			return nil, err
 		}
-		o = &outgoing{req: req, pooled: true}
+		o = &outgoing{req: req}
 		o.getBody = o.reopen
 	}
 	req := o.req
@@ -379,9 +378,10 @@ func (c *Client) request(ctx context.Context, method, path string, body []byte) 
 	return o, nil
 }
 
-// recycle puts o back in the pool once nothing uses it.
+// recycle puts o back in the pool once nothing uses it. One-off requests
+// (paths with a query or escapes) are not the pool's.
 func (c *Client) recycle(o *outgoing) {
-	if o.pooled {
+	if o.getBody != nil {
 		o.body.b = nil
 		o.body.Reset(nil)
 		c.requests.Put(o)
