@@ -6,76 +6,65 @@ package analysis
 // slice huge.
 const maxDense = 1 << 20
 
-// counts counts events by bin: a slice for the bins a run fills in order,
-// a map for the rest. Ingesting a record costs an index, not a map lookup.
-type counts struct {
-	dense  []int
-	sparse map[int64]int
+// bins holds a T per bin: a slice for the bins a run fills in order, a
+// map for the rest. Ingesting a record costs an index, not a map lookup.
+type bins[T any] struct {
+	dense  []T
+	sparse map[int64]*T
 }
 
-func (c *counts) add(bin int64) {
-	if bin >= 0 && bin < maxDense {
-		if bin >= int64(len(c.dense)) {
-			c.dense = growTo(c.dense, int(bin)+1)
+// at returns bin k's value, valid until the next call.
+func (b *bins[T]) at(k int64) *T {
+	if k >= 0 && k < maxDense {
+		if k >= int64(len(b.dense)) {
+			b.dense = growTo(b.dense, int(k)+1)
 		}
-		c.dense[bin]++
-		return
+		return &b.dense[k]
 	}
-	if c.sparse == nil {
-		c.sparse = map[int64]int{}
+	if b.sparse == nil {
+		b.sparse = map[int64]*T{}
 	}
-	c.sparse[bin]++
+	v, ok := b.sparse[k]
+	if !ok {
+		v = new(T)
+		b.sparse[k] = v
+	}
+	return v
 }
+
+// each calls f for every bin that used is true of.
+func (b *bins[T]) each(used func(*T) bool, f func(k int64, v *T)) {
+	for i := range b.dense {
+		if v := &b.dense[i]; used(v) {
+			f(int64(i), v)
+		}
+	}
+	for k, v := range b.sparse {
+		if used(v) {
+			f(k, v)
+		}
+	}
+}
+
+// counts counts events by bin.
+type counts struct{ bins[int] }
+
+func (c *counts) add(bin int64) { *c.at(bin)++ }
 
 // asMap returns the non-zero bins as a map.
 func (c *counts) asMap() map[int64]int {
-	m := make(map[int64]int, len(c.sparse))
-	for b, n := range c.dense {
-		if n != 0 {
-			m[int64(b)] = n
-		}
-	}
-	for b, n := range c.sparse {
-		m[b] = n
-	}
+	m := map[int64]int{}
+	c.each(func(n *int) bool { return *n != 0 }, func(k int64, n *int) { m[k] = *n })
 	return m
 }
 
-// tickBins holds the outcome timeline by tick, the same way.
-type tickBins struct {
-	dense  []Bin
-	sparse map[int64]*Bin
-}
-
-func (t *tickBins) at(tk int64) *Bin {
-	if tk >= 0 && tk < maxDense {
-		if tk >= int64(len(t.dense)) {
-			t.dense = growTo(t.dense, int(tk)+1)
-		}
-		return &t.dense[tk]
-	}
-	if t.sparse == nil {
-		t.sparse = map[int64]*Bin{}
-	}
-	b, ok := t.sparse[tk]
-	if !ok {
-		b = &Bin{}
-		t.sparse[tk] = b
-	}
-	return b
-}
+// tickBins holds the outcome timeline by tick.
+type tickBins struct{ bins[Bin] }
 
 // asMap returns the ticks that counted an outcome.
 func (t *tickBins) asMap() map[int64]*Bin {
-	m := make(map[int64]*Bin, len(t.sparse))
-	for i := range t.dense {
-		if b := &t.dense[i]; b.OK+b.Throttled+b.Other > 0 {
-			m[int64(i)] = b
-		}
-	}
-	for k, b := range t.sparse {
-		m[k] = b
-	}
+	m := map[int64]*Bin{}
+	t.each(func(b *Bin) bool { return b.OK+b.Throttled+b.Other > 0 }, func(k int64, b *Bin) { m[k] = b })
 	return m
 }
 
