@@ -23,11 +23,18 @@ work anywhere a scenario file does.`,
   ratelab scenarios show seed-eu-identity > my.yaml
   ratelab scenarios validate my.yaml`,
 	}
-	cmd.AddCommand(&cobra.Command{
+	var names bool
+	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the embedded scenarios",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if names {
+				for _, n := range scenarios.Names() {
+					fmt.Fprintln(c.OutOrStdout(), n)
+				}
+				return nil
+			}
 			t := tablewriter.NewWriter(c.OutOrStdout())
 			t.Header("name", "description")
 			for _, n := range scenarios.Names() {
@@ -45,7 +52,9 @@ work anywhere a scenario file does.`,
 			}
 			return t.Render()
 		},
-	}, &cobra.Command{
+	}
+	list.Flags().BoolVar(&names, "names", false, "print only the names, one per line (for scripts)")
+	cmd.AddCommand(list, &cobra.Command{
 		Use:               "show NAME",
 		Short:             "Print an embedded scenario's YAML",
 		Args:              cobra.ExactArgs(1),

@@ -15,7 +15,8 @@ func newStrategiesCmd() *cobra.Command {
 		Use:   "strategies",
 		Short: "List the retry strategies and their parameters",
 	}
-	cmd.AddCommand(&cobra.Command{
+	var names bool
+	list := &cobra.Command{
 		Use:   "list",
 		Short: "List every retry strategy with its formula and parameters",
 		Long: `List every retry strategy with its formula and parameters.
@@ -25,6 +26,12 @@ Retry-After, U(a,b) a uniform draw. Set parameters in a scenario's
 workload.params or with --param NAME=VALUE.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if names {
+				for _, in := range strategy.Infos() {
+					fmt.Fprintln(c.OutOrStdout(), in.Name)
+				}
+				return nil
+			}
 			t := tablewriter.NewWriter(c.OutOrStdout())
 			t.Header("strategy", "behaviour", "parameters (default)")
 			for _, in := range strategy.Infos() {
@@ -38,6 +45,8 @@ workload.params or with --param NAME=VALUE.`,
 			}
 			return t.Render()
 		},
-	})
+	}
+	list.Flags().BoolVar(&names, "names", false, "print only the names, one per line (for scripts)")
+	cmd.AddCommand(list)
 	return cmd
 }
