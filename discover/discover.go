@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ratelab/ratelab/probe"
+	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/probe/client"
 )
 
@@ -40,7 +40,7 @@ type Endpoint struct {
 // Options configure a discovery.
 type Options struct {
 	Client    *client.Client
-	Clock     probe.Clock
+	Clock     clock.Scheduler
 	Endpoints []Endpoint
 	// MaxRequests and MaxDuration bound the whole discovery.
 	MaxRequests int
@@ -275,7 +275,7 @@ func (p *prober) noteHint(a answer, real time.Duration, st *HintStats) {
 // Run discovers the limits of every endpoint.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Clock == nil {
-		o.Clock = &probe.RealClock{}
+		o.Clock = &clock.Real{}
 	}
 	for _, e := range o.Endpoints {
 		if e.Write && !o.AllowWrites {

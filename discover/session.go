@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/client"
@@ -124,7 +125,7 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	var clock probe.Clock = &probe.RealClock{}
+	var clk clock.Scheduler = &clock.Real{}
 	hc := s.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
@@ -134,13 +135,13 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 	case s.Target != "":
 		id, secret = s.Getenv("GENESYS_CLIENT_ID"), s.Getenv("GENESYS_CLIENT_SECRET")
 	case s.Virtual:
-		vc := probe.NewVirtualClock(probe.VirtualEpoch)
-		gw, err := mockgateway.New(mockgateway.Options{Scenario: s.Scenario, Seed: s.Seed, Now: vc.Now, Sleep: vc.Sleep, Log: s.GatewayLog})
+		vc := clock.NewVirtual(clock.Epoch)
+		gw, err := mockgateway.New(mockgateway.Options{Scenario: s.Scenario, Seed: s.Seed, Clock: vc, Log: s.GatewayLog})
 		if err != nil {
 			return nil, err
 		}
 		defer gw.Close()
-		clock, hc, base = vc, &http.Client{Transport: gw.RecyclingTransport()}, "http://gateway.invalid"
+		clk, hc, base = vc, &http.Client{Transport: gw.RecyclingTransport()}, "http://gateway.invalid"
 		c := gw.Clients()[0]
 		id, secret = c.ClientID, c.ClientSecret
 	default:
@@ -158,12 +159,12 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 	}
 	newClient := func() *client.Client {
 		c := client.New(base, id, secret, hc)
-		c.Now, c.Sleep = clock.Now, clock.Sleep
+		c.Clock = clk
 		return c
 	}
 	var res *Result
 	var err error
-	clock.Go(func() {
+	clk.Go(func() {
 		c := newClient()
 		var user string
 		if user, err = firstUser(ctx, c); err != nil {
@@ -183,13 +184,13 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 			}
 			eps = append(eps, e)
 		}
-		res, err = Run(ctx, Options{Client: c, Clock: clock, Endpoints: eps, MaxRequests: s.MaxRequests - 1,
+		res, err = Run(ctx, Options{Client: c, Clock: clk, Endpoints: eps, MaxRequests: s.MaxRequests - 1,
 			MaxDuration: s.MaxDuration, AllowWrites: s.AllowWrites, NewClient: newClient, Log: s.Log})
 		if res != nil {
 			res.Requests++ // the user listing
 		}
 	})
-	clock.Wait()
+	clk.Wait()
 	if res != nil {
 		res.Target = base
 		if s.Target == "" {

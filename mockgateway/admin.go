@@ -81,10 +81,10 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	}).Methods(http.MethodGet)
 	r.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		writeJSONBody(w, map[string]any{"scenario": s.sc.Name, "requests": s.Requests(), "buckets": s.model.Stats(s.now())})
+		writeJSONBody(w, map[string]any{"scenario": s.sc.Name, "requests": s.Requests(), "buckets": s.model.Stats(s.clock.Now())})
 	}).Methods(http.MethodGet)
 	r.HandleFunc("/reset", func(w http.ResponseWriter, _ *http.Request) {
-		s.model.Reset(s.now())
+		s.model.Reset(s.clock.Now())
 		w.WriteHeader(http.StatusNoContent)
 	}).Methods(http.MethodPost)
 	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)

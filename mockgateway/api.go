@@ -3,11 +3,12 @@ package mockgateway
 import (
 	"errors"
 	"fmt"
-	json "github.com/goccy/go-json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+
+	json "github.com/goccy/go-json"
 )
 
 // writeJSONBody encodes v as the real API does: no HTML escaping of & < >,

@@ -14,7 +14,6 @@
 package mockgateway
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -30,7 +29,7 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/gorilla/mux"
 
-	"github.com/ratelab/ratelab/internal/ctxsleep"
+	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/internal/hdr"
 	"github.com/ratelab/ratelab/mockgateway/limit"
 	"github.com/ratelab/ratelab/scenarios"
@@ -43,11 +42,9 @@ type Options struct {
 	// Seed drives every random choice (users, tokens, faults, background
 	// load); 0 means the scenario's seed.
 	Seed uint64
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// Sleep waits d or until ctx ends, for injected latency; nil means a
-	// real timer. Virtual-time runners pass their own.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock reads time and waits out injected latency; nil means the wall
+	// clock. Virtual-time runners pass their own.
+	Clock clock.Clock
 	// Log receives the access log (JSON Lines); nil means none. The Server
 	// buffers it; Close flushes it. The caller closes Log.
 	Log io.Writer
@@ -59,8 +56,7 @@ type Options struct {
 type Server struct {
 	sc        *scenarios.Scenario
 	seed      uint64
-	now       func() time.Time
-	sleep     func(ctx context.Context, d time.Duration) error
+	clock     clock.Clock
 	start     time.Time
 	model     *limit.Model
 	routes    map[string]*limit.Route
@@ -84,17 +80,11 @@ func New(opts Options) (*Server, error) {
 	if sc == nil {
 		return nil, fmt.Errorf("mockgateway: no scenario")
 	}
-	s := &Server{sc: sc, seed: opts.Seed, now: opts.Now, sleep: opts.Sleep}
+	s := &Server{sc: sc, seed: opts.Seed, clock: clock.Or(opts.Clock)}
 	if s.seed == 0 {
 		s.seed = sc.Seed
 	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.sleep == nil {
-		s.sleep = ctxsleep.Sleep
-	}
-	s.start = s.now()
+	s.start = s.clock.Now()
 	var err error
 	if s.model, err = limit.New(sc.LimitConfig(s.seed), s.start); err != nil {
 		return nil, fmt.Errorf("mockgateway: scenario %s: %w", sc.Name, err)
@@ -176,7 +166,7 @@ func isClean(p string) bool {
 // Close writes the background-load summary and flushes the access log. It
 // does not close the writer given in Options.
 func (s *Server) Close() error {
-	s.log.background(s.model.Stats(s.now()), s.now())
+	s.log.background(s.model.Stats(s.clock.Now()), s.clock.Now())
 	return s.log.flush()
 }
 
@@ -387,7 +377,7 @@ func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, userID string
 	rc := reqCtxPool.Get().(*reqCtx)
 	defer reqCtxPool.Put(rc)
 	consulted, enc := rc.dec.Buckets[:0], rc.enc // kept: reused
-	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.now(), userID: userID, enc: enc}
+	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.clock.Now(), userID: userID, enc: enc}
 	rc.sw.ResponseWriter = w
 	rc.dec.Buckets = consulted
 	rc.w = &rc.sw
@@ -403,7 +393,7 @@ func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, userID string
 	defer func() {
 		rc.rec.Status = rc.w.status
 		s.metrics.observe(rc)
-		s.log.request(&rc.rec, rc.at, s.now())
+		s.log.request(&rc.rec, rc.at, s.clock.Now())
 	}()
 	if !s.readBody(rc) {
 		return
@@ -445,7 +435,7 @@ func (s *Server) readBody(rc *reqCtx) bool {
 func (s *Server) delay(rc *reqCtx) {
 	d := s.latency(s.routeLatency(rc.pattern))
 	if d > 0 {
-		_ = s.sleep(rc.r.Context(), d)
+		_ = s.clock.Sleep(rc.r.Context(), d)
 	}
 }
 

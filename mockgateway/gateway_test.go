@@ -22,25 +22,25 @@ import (
 	"github.com/ratelab/ratelab/scenarios"
 )
 
-// clock is a manual virtual clock.
-type clock struct {
+// manualClock is a virtual clock moved by hand; Sleep returns at once.
+type manualClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *manualClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Add(d time.Duration) {
+func (c *manualClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
 
-func noSleep(context.Context, time.Duration) error { return nil }
+func (*manualClock) Sleep(context.Context, time.Duration) error { return nil }
 
 const testScenario = `
 name: test
@@ -64,7 +64,7 @@ clients: [{id: app, secret: s3cret}]
 type harness struct {
 	t     *testing.T
 	s     *Server
-	clock *clock
+	clock *manualClock
 	log   *bytes.Buffer
 }
 
@@ -78,9 +78,9 @@ func newHarness(t *testing.T, extra string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	c := &manualClock{t: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
 	var buf bytes.Buffer
-	s, err := New(Options{Scenario: sc, Now: c.Now, Sleep: noSleep, Log: &buf})
+	s, err := New(Options{Scenario: sc, Clock: c, Log: &buf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ var ErrDropped = errors.New("mockgateway: connection dropped by the gateway")
 
 // Transport returns an http.RoundTripper that serves requests with s in the
 // calling goroutine: no sockets, no goroutines, no timers. With a Server
-// built on a virtual clock (Options.Now and Options.Sleep), a client using
+// built on a virtual clock (Options.Clock), a client using
 // this transport runs against the gateway entirely in virtual time. Any
 // host in the request URL reaches s.
 func (s *Server) Transport() http.RoundTripper { return transport{h: s} }

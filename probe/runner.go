@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	json "github.com/goccy/go-json"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -23,6 +22,9 @@ import (
 	"sync"
 	"time"
 
+	json "github.com/goccy/go-json"
+
+	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
 )
@@ -40,7 +42,7 @@ type Agent struct {
 	// longest waiter asks it, so a pacer serves them first come, first
 	// served, and a thousand waiting sends cost one question per wake-up
 	// instead of a thousand.
-	turn Queue
+	turn clock.Queue
 }
 
 // Config describes one run.
@@ -48,7 +50,7 @@ type Config struct {
 	// Agents are the clients; operation i uses Agents[i%len(Agents)].
 	Agents []*Agent
 	// Clock is the time source; nil means the wall clock.
-	Clock Clock
+	Clock clock.Scheduler
 	// Operation is one of update-user, patch-user, put-user, scim-update,
 	// get-user.
 	Operation string
@@ -99,7 +101,7 @@ func happyPath(op string) int {
 
 type runner struct {
 	cfg   Config
-	clock Clock
+	clock clock.Scheduler
 	start time.Time
 
 	mu       sync.Mutex // guards everything below and the log
@@ -121,7 +123,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	r := &runner{cfg: cfg, clock: cfg.Clock}
 	if r.clock == nil {
-		r.clock = &RealClock{}
+		r.clock = &clock.Real{}
 	}
 	if cfg.Log != nil {
 		r.w = bufio.NewWriterSize(cfg.Log, 64<<10)

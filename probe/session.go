@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
@@ -68,7 +69,7 @@ type Options struct {
 	Getenv func(string) string
 	// Clock and HTTP override the wall clock and the HTTP client (virtual
 	// time passes both).
-	Clock Clock
+	Clock clock.Scheduler
 	HTTP  *http.Client
 	// Gateway, when set, is served in-process through HTTP instead of
 	// starting one on a socket; Target must be empty.
@@ -178,8 +179,8 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		if o.Target != "" {
 			return nil, usagef("--virtual runs the scenario's own gateway; it cannot be combined with --target")
 		}
-		vc := NewVirtualClock(VirtualEpoch)
-		gw, err := mockgateway.New(mockgateway.Options{Scenario: sc, Seed: o.Seed, Now: vc.Now, Sleep: vc.Sleep, Log: o.GatewayLog, Version: o.Version})
+		vc := clock.NewVirtual(clock.Epoch)
+		gw, err := mockgateway.New(mockgateway.Options{Scenario: sc, Seed: o.Seed, Clock: vc, Log: o.GatewayLog, Version: o.Version})
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +236,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		pol, _ := strategy.New(o.Strategy, o.Params)
 		cl := client.New(base, c.ClientID, c.ClientSecret, hc)
 		if o.Clock != nil {
-			cl.Now, cl.Sleep = o.Clock.Now, o.Clock.Sleep
+			cl.Clock = o.Clock
 		}
 		agents = append(agents, &Agent{Name: c.ClientID, Client: cl, Policy: pol, Rand: rand.New(rand.NewPCG(o.Seed, uint64(i)+1))})
 	}
@@ -279,7 +280,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	}
 	clockName := "real"
 	if o.Clock != nil {
-		if _, ok := o.Clock.(*RealClock); !ok {
+		if _, ok := o.Clock.(*clock.Real); !ok {
 			clockName = "virtual"
 		}
 	}

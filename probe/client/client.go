@@ -14,15 +14,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	json "github.com/goccy/go-json"
-	"github.com/ratelab/ratelab/internal/ctxsleep"
-	"github.com/ratelab/ratelab/internal/hdr"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/ratelab/ratelab/clock"
+	"github.com/ratelab/ratelab/internal/ctxsleep"
+	"github.com/ratelab/ratelab/internal/hdr"
 )
 
 // User is the part of a Genesys User the sync job reads and writes.
@@ -57,12 +60,10 @@ type Client struct {
 	// LoginURL is the OAuth host; LoginURLFor(BaseURL) by default.
 	LoginURL string
 	HTTP     *http.Client
-	// Now is the clock for token expiry; nil means time.Now.
-	Now func() time.Time
-	// Sleep waits while another caller's login is in flight; nil means a
-	// real timer. Virtual-time runs pass their clock's Sleep, since a
-	// participant must never block outside the clock.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock reads time for token expiry and waits while another caller's
+	// login is in flight; nil means the wall clock. Virtual-time runs pass
+	// their clock, since a participant must never block outside it.
+	Clock clock.Clock
 
 	id, secret string
 	mu         sync.Mutex
@@ -92,8 +93,8 @@ func New(base, clientID, clientSecret string, hc *http.Client) *Client {
 }
 
 func (c *Client) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
+	if c.Clock != nil {
+		return c.Clock.Now()
 	}
 	return time.Now()
 }
@@ -147,8 +148,8 @@ func (c *Client) bearerToken(ctx context.Context) (string, []string, error) {
 }
 
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
-	if c.Sleep != nil {
-		return c.Sleep(ctx, d)
+	if c.Clock != nil {
+		return c.Clock.Sleep(ctx, d)
 	}
 	return ctxsleep.Sleep(ctx, d)
 }

@@ -1,4 +1,4 @@
-package probe
+package clock
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// VirtualEpoch is where virtual time starts, so virtual runs are
+// Epoch is where virtual time starts, so virtual runs are
 // byte-identical for a seed.
-var VirtualEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// VirtualClock runs participants one at a time in virtual time: Sleep
+// Virtual runs participants one at a time in virtual time: Sleep
 // blocks a participant until the clock reaches its wake-up time, and time
 // jumps straight to the next wake-up whenever every participant is
 // sleeping. Wake-ups at the same instant run in the order they were
@@ -20,7 +20,7 @@ var VirtualEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 //
 // Participants must not block on anything else that another participant
 // releases (channels, sync.WaitGroup); brief mutexes are fine.
-type VirtualClock struct {
+type Virtual struct {
 	mu    sync.Mutex
 	start time.Time
 	now   atomic.Int64 // nanoseconds since start; written under mu, read by Now without it
@@ -31,14 +31,14 @@ type VirtualClock struct {
 
 // job is a participant handed to a worker: f runs once w, on c, is woken.
 type job struct {
-	c *VirtualClock
+	c *Virtual
 	f func()
 	w *wake
 }
 
-// NewVirtualClock returns a clock at start.
-func NewVirtualClock(start time.Time) *VirtualClock {
-	return &VirtualClock{start: start, done: make(chan struct{}, 1)}
+// NewVirtual returns a clock at start.
+func NewVirtual(start time.Time) *Virtual {
+	return &Virtual{start: start, done: make(chan struct{}, 1)}
 }
 
 type wake struct {
@@ -101,17 +101,17 @@ func (h *wakeHeap) pop() *wake {
 }
 
 // Now returns the virtual time.
-func (c *VirtualClock) Now() time.Time {
+func (c *Virtual) Now() time.Time {
 	return c.start.Add(time.Duration(c.now.Load()))
 }
 
 // pushLocked queues a fresh wake-up at at.
-func (c *VirtualClock) pushLocked(at int64) *wake {
+func (c *Virtual) pushLocked(at int64) *wake {
 	return c.requeueLocked(wakePool.Get().(*wake), at)
 }
 
 // requeueLocked queues w at at, after every wake-up already due then.
-func (c *VirtualClock) requeueLocked(w *wake, at int64) *wake {
+func (c *Virtual) requeueLocked(w *wake, at int64) *wake {
 	c.seq++
 	w.at, w.seq = at, c.seq
 	c.queue.push(w)
@@ -119,7 +119,7 @@ func (c *VirtualClock) requeueLocked(w *wake, at int64) *wake {
 }
 
 // popLocked takes the earliest wake-up and moves time to it.
-func (c *VirtualClock) popLocked() *wake {
+func (c *Virtual) popLocked() *wake {
 	w := c.queue.pop()
 	if w.at > c.now.Load() {
 		c.now.Store(w.at)
@@ -131,7 +131,7 @@ func (c *VirtualClock) popLocked() *wake {
 // the baton to the earliest wake-up (which may be its own: then it simply
 // carries on). It returns ctx's error, if any, when it wakes: a cancelled
 // virtual run winds down in virtual time instead of racing the scheduler.
-func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 	if d < 0 {
 		d = 0
 	}
@@ -152,7 +152,7 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 // goroutines, whose stacks have already grown to what the client and
 // gateway need: growing a fresh stack per operation cost a seventh of a
 // virtual run.
-func (c *VirtualClock) Go(f func()) {
+func (c *Virtual) Go(f func()) {
 	c.mu.Lock()
 	j := job{c, f, c.pushLocked(c.now.Load())}
 	c.mu.Unlock()
@@ -239,7 +239,7 @@ func worker(ch chan job, j job) {
 func holdStack(b []byte) { b[0]++ }
 
 // passLocked passes the baton on from a finished participant and unlocks.
-func (c *VirtualClock) passLocked() {
+func (c *Virtual) passLocked() {
 	// Only the baton holder runs, so an empty queue means no one is left.
 	if len(c.queue) == 0 {
 		c.mu.Unlock()
@@ -253,7 +253,7 @@ func (c *VirtualClock) passLocked() {
 
 // Wait starts the participants and blocks until every one has finished.
 // Call it from outside the participants, once per batch of Go calls.
-func (c *VirtualClock) Wait() {
+func (c *Virtual) Wait() {
 	c.mu.Lock()
 	if len(c.queue) == 0 {
 		c.mu.Unlock()
@@ -267,10 +267,10 @@ func (c *VirtualClock) Wait() {
 
 // NewQueue returns a FIFO lock in virtual time: a waiter leaves the run
 // until the holder hands it the lock, then resumes at that instant.
-func (c *VirtualClock) NewQueue() Queue { return &virtualQueue{c: c} }
+func (c *Virtual) NewQueue() Queue { return &virtualQueue{c: c} }
 
 type virtualQueue struct {
-	c       *VirtualClock
+	c       *Virtual
 	held    bool // guarded by c.mu, as is waiters
 	waiters []*wake
 }

@@ -1,20 +1,30 @@
-package probe
+// Package clock is ratelab's one way of reading time and waiting: the wall
+// clock (Real) and a deterministic virtual clock (Virtual). The gateway and
+// the client take a Clock; runners that start participants take a
+// Scheduler. A nil Clock anywhere means the wall clock.
+package clock
 
 import (
 	"context"
-	"github.com/ratelab/ratelab/internal/ctxsleep"
 	"sync"
 	"time"
+
+	"github.com/ratelab/ratelab/internal/ctxsleep"
 )
 
-// Clock is the runner's only source of time and its only way to wait or
-// start work, so the same runner runs on the wall clock and in virtual
-// time.
+// Clock is a source of time and a way to wait: all the gateway and the
+// client need.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time
 	// Sleep waits d, or until ctx ends (returning its error).
 	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// Scheduler is a Clock that also starts and waits for the participants of
+// a run, so the same runner runs on the wall clock and in virtual time.
+type Scheduler interface {
+	Clock
 	// Go starts f as a participant of the run.
 	Go(f func())
 	// Wait blocks until every f started with Go has returned.
@@ -33,18 +43,18 @@ type Queue interface {
 	Unlock()
 }
 
-// RealClock is the wall clock. The zero value is ready to use; do not copy
-// it after use.
-type RealClock struct{ wg sync.WaitGroup }
+// Real is the wall clock. The zero value is ready to use; do not copy
+// it after use. Its Now and Sleep are safe for concurrent use.
+type Real struct{ wg sync.WaitGroup }
 
 // Now returns time.Now().
-func (*RealClock) Now() time.Time { return time.Now() }
+func (*Real) Now() time.Time { return time.Now() }
 
 // Sleep waits d on a timer, or until ctx ends.
-func (*RealClock) Sleep(ctx context.Context, d time.Duration) error { return ctxsleep.Sleep(ctx, d) }
+func (*Real) Sleep(ctx context.Context, d time.Duration) error { return ctxsleep.Sleep(ctx, d) }
 
 // Go runs f in a new goroutine.
-func (c *RealClock) Go(f func()) {
+func (c *Real) Go(f func()) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -53,10 +63,10 @@ func (c *RealClock) Go(f func()) {
 }
 
 // Wait waits for every goroutine started with Go.
-func (c *RealClock) Wait() { c.wg.Wait() }
+func (c *Real) Wait() { c.wg.Wait() }
 
 // NewQueue returns a FIFO lock for goroutines.
-func (*RealClock) NewQueue() Queue { return &realQueue{} }
+func (*Real) NewQueue() Queue { return &realQueue{} }
 
 type realQueue struct {
 	mu      sync.Mutex
@@ -100,4 +110,12 @@ func (q *realQueue) Unlock() {
 	}
 	close(q.waiters[0])
 	q.waiters = q.waiters[1:]
+}
+
+// Or returns c, or the wall clock when c is nil.
+func Or(c Clock) Clock {
+	if c == nil {
+		return &Real{}
+	}
+	return c
 }
