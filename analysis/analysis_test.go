@@ -14,6 +14,7 @@ import (
 
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -290,7 +291,7 @@ func TestFixedWindowSignature(t *testing.T) {
 	}
 	var gw bytes.Buffer
 	if _, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: "fixed", Params: map[string]string{"delay": "2s"},
-		Ops: 2000, Virtual: true, GatewayLog: &gw}); err != nil {
+		Ops: 2000, Target: target.Spec{Virtual: true, GatewayLog: &gw}}); err != nil {
 		t.Fatal(err)
 	}
 	run, err := AnalyzeReader("access.jsonl", &gw, Options{})

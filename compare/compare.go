@@ -19,6 +19,7 @@ import (
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/strategy"
 	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 // Variant is one strategy with parameters: one row of the comparison.
@@ -294,7 +295,7 @@ func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run,
 	vis, finish := analysis.NewVisitor(fmt.Sprintf("%s#%d", v.Name, seed))
 	obs := &observer{v: vis}
 	_, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
-		Seed: seed, Virtual: !o.Real, Observe: obs.observe, Version: o.Version})
+		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: obs.observe, Version: o.Version})
 	if err != nil {
 		return nil, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ratelab/ratelab/analysis"
 	"github.com/ratelab/ratelab/probe"
+	"github.com/ratelab/ratelab/target"
 )
 
 // TestObserverMatchesLog: analysing a run through the observer gives what
@@ -20,7 +21,7 @@ func TestObserverMatchesLog(t *testing.T) {
 			obs := &observer{v: vis}
 			var log bytes.Buffer
 			if _, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: strat, Ops: 60, Seed: 5,
-				Virtual: true, Log: &log, Observe: obs.observe}); err != nil {
+				Target: target.Spec{Virtual: true}, Log: &log, Observe: obs.observe}); err != nil {
 				t.Fatal(err)
 			}
 			fromLog, err := analysis.AnalyzeReader("run", &log, analysis.Options{})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 // Scenarios made for the test, beside the embedded ones.
@@ -97,7 +98,7 @@ type verdict struct {
 
 func check(t *testing.T, name string, sc *scenarios.Scenario) (verdict, *Result) {
 	t.Helper()
-	res, err := Discover(context.Background(), Setup{Scenario: sc, Virtual: true})
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true}})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -142,7 +143,7 @@ func TestAccuracy(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: emitted scenario does not load: %v\n%s", name, err, buf.String())
 		}
-		res2, err := Discover(context.Background(), Setup{Scenario: sc2, Virtual: true})
+		res2, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc2, Virtual: true}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,24 +175,24 @@ func TestSafety(t *testing.T) {
 		s    Setup
 		want string
 	}{
-		{Setup{Scenario: sc, Routes: []string{"PATCH /api/v2/users/{id}"}}, "--allow-writes"},
-		{Setup{Scenario: sc, Routes: []string{"DELETE /api/v2/users/{id}"}}, "cannot probe"},
-		{Setup{Target: "http://api.example.com"}, "plain http"},
-		{Setup{Target: "https://api.example.com"}, "GENESYS_CLIENT_ID"},
-		{Setup{Target: "https://api.example.com", Virtual: true}, "cannot be combined"},
+		{Setup{Target: target.Spec{Scenario: sc}, Routes: []string{"PATCH /api/v2/users/{id}"}}, "--allow-writes"},
+		{Setup{Target: target.Spec{Scenario: sc}, Routes: []string{"DELETE /api/v2/users/{id}"}}, "cannot probe"},
+		{Setup{Target: target.Spec{URL: "http://api.example.com"}}, "plain http"},
+		{Setup{Target: target.Spec{URL: "https://api.example.com"}}, "GENESYS_CLIENT_ID"},
+		{Setup{Target: target.Spec{URL: "https://api.example.com", Virtual: true}}, "cannot be combined"},
 	} {
 		if err := c.s.Check(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v", c.s, err)
 		}
 	}
-	s := Setup{Scenario: sc, Virtual: true}
+	s := Setup{Target: target.Spec{Scenario: sc, Virtual: true}}
 	s.defaults()
 	if p := s.Plan(); !strings.Contains(p, "read-only") || !strings.Contains(p, "1000 requests") {
 		t.Errorf("plan: %s", p)
 	}
 	// A small budget is never exceeded, and a limit it cannot reach is
 	// reported as such, not guessed.
-	res, err := Discover(context.Background(), Setup{Scenario: load(t, "retry-after-zero"), Virtual: true, MaxRequests: 50})
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: load(t, "retry-after-zero"), Virtual: true}, MaxRequests: 50})
 	if err != nil || res.Requests > 50 {
 		t.Fatalf("budget: %v %+v", err, res)
 	}
@@ -207,7 +208,7 @@ func TestStopsOnServerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Discover(context.Background(), Setup{Scenario: sc, Virtual: true})
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true}})
 	if err != nil {
 		// The user listing itself may meet the 500.
 		if !strings.Contains(err.Error(), "500") {
@@ -227,7 +228,7 @@ func TestStopsOnServerErrors(t *testing.T) {
 func TestHonoursRetryAfter(t *testing.T) {
 	for _, name := range []string{"stacked-limits", "healthy", "tiers", "per-token"} {
 		var log bytes.Buffer
-		if _, err := Discover(context.Background(), Setup{Scenario: load(t, name), Virtual: true, GatewayLog: &log}); err != nil {
+		if _, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: load(t, name), Virtual: true, GatewayLog: &log}}); err != nil {
 			t.Fatal(err)
 		}
 		type key struct{ token, path string }
@@ -277,7 +278,7 @@ func TestOverLoopback(t *testing.T) {
 	defer gw.Shutdown(context.Background())
 	creds := gw.Server.Clients()[0]
 	env := map[string]string{"GENESYS_CLIENT_ID": creds.ClientID, "GENESYS_CLIENT_SECRET": creds.ClientSecret}
-	res, err := Discover(context.Background(), Setup{Target: gw.URL, Getenv: func(k string) string { return env[k] }, MaxDuration: time.Minute})
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{URL: gw.URL, Getenv: func(k string) string { return env[k] }}, MaxDuration: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,20 +2,13 @@ package discover
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/ratelab/ratelab/clock"
-	"github.com/ratelab/ratelab/mockgateway"
-	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/client"
-	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 // Defaults for the budgets: small, printed with the plan.
@@ -28,36 +21,32 @@ const (
 // service (and, with writes allowed, a no-op PATCH).
 var DefaultRoutes = []string{"GET /api/v2/users/{id}", "GET /api/v2/users"}
 
-// ErrUsage marks bad options; it is probe's, so both wrap the same way.
-var ErrUsage = probe.ErrUsage
+// ErrUsage marks bad options; it is target.ErrUsage, so every package
+// wraps the same way.
+var ErrUsage = target.ErrUsage
+
+// DefaultTimeout bounds one exchange with a real-time target.
+const DefaultTimeout = 30 * time.Second
 
 // Setup says what to discover and where.
 type Setup struct {
-	// Target is a live base URL; "" serves Scenario's gateway in-process.
-	Target   string
-	Scenario *scenarios.Scenario
-	// Virtual serves the scenario in virtual time (no sockets, no waiting).
-	Virtual     bool
+	// Target is where to probe: a live URL, or (URL empty) its Scenario's
+	// gateway, in-process over loopback or in virtual time.
+	Target      target.Spec
 	Routes      []string
 	AllowWrites bool
-	Insecure    bool
 	MaxRequests int
 	MaxDuration time.Duration
-	Getenv      func(string) string
-	HTTP        *http.Client
-	Seed        uint64
 	Log         func(format string, args ...any)
-	// GatewayLog receives the in-process gateway's access log.
-	GatewayLog io.Writer
 }
 
 // Plan describes what Discover will do, before it sends anything.
 func (s *Setup) Plan() string {
-	target := s.Target
-	if target == "" {
-		target = "the " + s.Scenario.Name + " scenario's gateway, in-process"
-		if s.Virtual {
-			target += " in virtual time"
+	where := s.Target.URL
+	if where == "" {
+		where = "the " + s.Target.Scenario.Name + " scenario's gateway, in-process"
+		if s.Target.Virtual {
+			where += " in virtual time"
 		}
 	}
 	mode := "read-only"
@@ -65,7 +54,7 @@ func (s *Setup) Plan() string {
 		mode = "no-op writes allowed (GET, then PATCH the same values with the current version)"
 	}
 	return fmt.Sprintf("plan: probe %s on %s; %s; budget %d requests and %v; stops at the first 5xx, 401 or 403; always waits the Retry-After it is given",
-		strings.Join(s.routes(), ", "), target, mode, s.MaxRequests, s.MaxDuration)
+		strings.Join(s.routes(), ", "), where, mode, s.MaxRequests, s.MaxDuration)
 }
 
 func (s *Setup) routes() []string {
@@ -102,22 +91,11 @@ func (s *Setup) Check() error {
 			return fmt.Errorf("%w: cannot probe %q (valid: GET /api/v2/users/{id}, GET /api/v2/users, PATCH /api/v2/users/{id})", ErrUsage, r)
 		}
 	}
-	if s.Target == "" {
-		if s.Scenario == nil {
-			return fmt.Errorf("%w: give --target or a scenario", ErrUsage)
-		}
-		return nil
+	if s.Target.Timeout == 0 {
+		s.Target.Timeout = DefaultTimeout
 	}
-	if s.Virtual {
-		return fmt.Errorf("%w: --virtual serves a scenario; it cannot be combined with --target", ErrUsage)
-	}
-	if _, err := probe.CheckTarget(s.Target, s.Insecure); err != nil {
-		return err
-	}
-	if _, _, err := probe.Credentials(s.Getenv); err != nil {
-		return err
-	}
-	return nil
+	_, err := s.Target.Check()
+	return err
 }
 
 // Discover runs a discovery as set up.
@@ -125,51 +103,22 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	var clk clock.Scheduler = &clock.Real{}
-	hc := s.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+	t, err := target.Open(s.Target)
+	if err != nil {
+		return nil, err
 	}
-	base, id, secret := s.Target, "", ""
-	switch {
-	case s.Target != "":
-		id, secret = s.Getenv("GENESYS_CLIENT_ID"), s.Getenv("GENESYS_CLIENT_SECRET")
-	case s.Virtual:
-		vc := clock.NewVirtual(clock.Epoch)
-		gw, err := mockgateway.New(mockgateway.Options{Scenario: s.Scenario, Seed: s.Seed, Clock: vc, Log: s.GatewayLog})
-		if err != nil {
-			return nil, err
-		}
-		defer gw.Close()
-		clk, hc, base = vc, &http.Client{Transport: gw.RecyclingTransport()}, "http://gateway.invalid"
-		c := gw.Clients()[0]
-		id, secret = c.ClientID, c.ClientSecret
-	default:
-		run, err := mockgateway.Start(mockgateway.Options{Scenario: s.Scenario, Seed: s.Seed, Log: s.GatewayLog})
-		if err != nil {
-			return nil, err
-		}
-		defer run.Shutdown(context.WithoutCancel(ctx))
-		// First (defers run last-first): a connection the client dialed
-		// but never used would hold Shutdown up for five seconds.
-		defer hc.CloseIdleConnections()
-		base = run.URL
-		c := run.Server.Clients()[0]
-		id, secret = c.ClientID, c.ClientSecret
-	}
-	newClient := func() *client.Client {
-		c := client.New(base, id, secret, hc)
-		c.Clock = clk
-		return c
-	}
+	defer t.Close(context.WithoutCancel(ctx))
+	newClient := func() *client.Client { return t.NewClient(t.Clients[0]) }
+	clk := t.Clock
 	var res *Result
-	var err error
 	clk.Go(func() {
 		c := newClient()
-		var user string
-		if user, err = firstUser(ctx, c); err != nil {
+		users, lerr := c.ListUserIDs(ctx, 1, 1)
+		if lerr != nil {
+			err = fmt.Errorf("discover: %w", lerr)
 			return
 		}
+		user := users[0]
 		var eps []Endpoint
 		for _, r := range s.routes() {
 			method, path, _ := strings.Cut(r, " ")
@@ -192,30 +141,10 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 	})
 	clk.Wait()
 	if res != nil {
-		res.Target = base
-		if s.Target == "" {
-			res.Target = "scenario " + s.Scenario.Name
+		res.Target = t.Base
+		if s.Target.URL == "" {
+			res.Target = "scenario " + s.Target.Scenario.Name
 		}
 	}
 	return res, err
-}
-
-// firstUser lists one user to probe.
-func firstUser(ctx context.Context, c *client.Client) (string, error) {
-	r, err := c.Do(ctx, http.MethodGet, "/api/v2/users?pageSize=1", nil, nil)
-	if err != nil {
-		return "", err
-	}
-	if r.Status != http.StatusOK {
-		return "", fmt.Errorf("discover: listing a user to probe: status %d %s", r.Status, r.ErrorCode)
-	}
-	var p struct {
-		Entities []struct {
-			ID string `json:"id"`
-		} `json:"entities"`
-	}
-	if err := json.Unmarshal(r.Body, &p); err != nil || len(p.Entities) == 0 {
-		return "", errors.New("discover: the target lists no users")
-	}
-	return p.Entities[0].ID, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 func scenario(t *testing.T, src string) *scenarios.Scenario {
@@ -265,7 +266,7 @@ func TestLiveStyleTargetSafety(t *testing.T) {
 	// A local HTTPS target behaves like a live one: the client logs in on
 	// the same host (no "api." to replace) and updates users.
 	var buf bytes.Buffer
-	res, err := Probe(context.Background(), Options{Scenario: sc, Target: srv.URL, HTTP: srv.Client(), Getenv: getenv, Ops: 5, Concurrency: 1, Log: &buf})
+	res, err := Probe(context.Background(), Options{Scenario: sc, Target: target.Spec{URL: srv.URL, HTTP: srv.Client(), Getenv: getenv}, Ops: 5, Concurrency: 1, Log: &buf})
 	if err != nil || res.Summary.Succeeded != 5 {
 		t.Fatalf("HTTPS target: %v %+v", err, res)
 	}
@@ -278,10 +279,10 @@ func TestLiveStyleTargetSafety(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"plain http to a remote host", Options{Target: "http://api.example.com"}, "plain http"},
-		{"writes to a remote host", Options{Target: "https://api.example.com"}, "--allow-writes"},
-		{"no credentials", Options{Target: "https://api.example.com", Operation: "get-user"}, "GENESYS_CLIENT_ID"},
-		{"not a URL", Options{Target: "api.example.com"}, "not an http(s) URL"},
+		{"plain http to a remote host", Options{Target: target.Spec{URL: "http://api.example.com"}}, "plain http"},
+		{"writes to a remote host", Options{Target: target.Spec{URL: "https://api.example.com"}}, "--allow-writes"},
+		{"no credentials", Options{Target: target.Spec{URL: "https://api.example.com"}, Operation: "get-user"}, "GENESYS_CLIENT_ID"},
+		{"not a URL", Options{Target: target.Spec{URL: "api.example.com"}}, "not an http(s) URL"},
 	}
 	for _, c := range cases {
 		c.o.Scenario = sc
@@ -292,7 +293,7 @@ func TestLiveStyleTargetSafety(t *testing.T) {
 	}
 	// A wrong secret fails without echoing it.
 	env["GENESYS_CLIENT_SECRET"] = "wrong-s3cr3t"
-	_, err = Probe(context.Background(), Options{Scenario: sc, Target: srv.URL, HTTP: srv.Client(), Getenv: getenv, Ops: 1, Concurrency: 1})
+	_, err = Probe(context.Background(), Options{Scenario: sc, Target: target.Spec{URL: srv.URL, HTTP: srv.Client(), Getenv: getenv}, Ops: 1, Concurrency: 1})
 	if err != nil && strings.Contains(err.Error(), "wrong-s3cr3t") {
 		t.Fatalf("error leaks the secret: %v", err)
 	}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/ratelab/ratelab/target"
 )
 
 func virtualRun(t *testing.T, o Options) (*Result, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
-	o.Log, o.Virtual = &buf, true
+	o.Log, o.Target.Virtual = &buf, true
 	res, err := Probe(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +50,7 @@ func BenchmarkVirtualAttempts(b *testing.B) {
 	b.ReportAllocs()
 	attempts := 0
 	for i := 0; i < b.N; i++ {
-		res, err := Probe(context.Background(), Options{Scenario: sc, Strategy: "naive", Ops: 2000, Seed: uint64(i + 1), Virtual: true})
+		res, err := Probe(context.Background(), Options{Scenario: sc, Strategy: "naive", Ops: 2000, Seed: uint64(i + 1), Target: target.Spec{Virtual: true}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -19,8 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 const scenario = `
@@ -53,12 +53,12 @@ func run(dur time.Duration, conns int) error {
 	}
 	defer os.Remove(logf.Name())
 	defer logf.Close()
-	gw, err := mockgateway.Start(mockgateway.Options{Scenario: sc, Log: logf})
+	gw, err := target.Open(target.Spec{Scenario: sc, GatewayLog: logf})
 	if err != nil {
 		return err
 	}
-	defer gw.Shutdown(context.Background())
-	resp, err := http.PostForm(gw.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"bench"}, "client_secret": {"x"}})
+	defer gw.Close(context.Background())
+	resp, err := http.PostForm(gw.Base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"bench"}, "client_secret": {"x"}})
 	if err != nil {
 		return err
 	}
@@ -67,10 +67,10 @@ func run(dur time.Duration, conns int) error {
 	}
 	json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
-	id := gw.Server.SampleUserIDs(1)[0]
+	id := gw.Gateway.SampleUserIDs(1)[0]
 
 	// The bare handler returns the same user, encoded per request.
-	userResp, err := get(gw.URL+"/api/v2/users/"+id, tok.AccessToken)
+	userResp, err := get(gw.Base+"/api/v2/users/"+id, tok.AccessToken)
 	if err != nil {
 		return err
 	}
@@ -91,11 +91,11 @@ func run(dur time.Duration, conns int) error {
 	// Warm both, then measure bare, gateway, bare, gateway and keep the best
 	// of each, so a noisy moment does not decide the ratio.
 	load(bareURL, tok.AccessToken, conns, time.Second)
-	load(gw.URL+"/api/v2/users/"+id, tok.AccessToken, conns, time.Second)
+	load(gw.Base+"/api/v2/users/"+id, tok.AccessToken, conns, time.Second)
 	var bestBare, bestGw float64
 	for i := 0; i < 2; i++ {
 		bestBare = max(bestBare, load(bareURL, tok.AccessToken, conns, dur))
-		bestGw = max(bestGw, load(gw.URL+"/api/v2/users/"+id, tok.AccessToken, conns, dur))
+		bestGw = max(bestGw, load(gw.Base+"/api/v2/users/"+id, tok.AccessToken, conns, dur))
 	}
 	ratio := bestGw / bestBare
 	fmt.Printf("gateway (2-bucket stack, access log on): %8.0f req/s\n", bestGw)

@@ -19,6 +19,7 @@ import (
 	"github.com/ratelab/ratelab/compare"
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 // hour is a scenario whose limits stay out of the way: one request per
@@ -37,7 +38,7 @@ gateway:
 workload: {operation: get-user, ops: 360000, rate: 100/s, strategy: retry-after}
 `
 
-const target = 200000 // simulated attempts per wall-clock second
+const goal = 200000 // simulated attempts per wall-clock second
 
 func main() {
 	dur := flag.Duration("d", 5*time.Second, "duration of the real-time baseline")
@@ -95,9 +96,9 @@ func run(dur time.Duration, n int) error {
 		med := rates[len(rates)/2]
 		verdict := ""
 		if held {
-			verdict = fmt.Sprintf("; meets the %d/s target", target)
-			if med < target {
-				verdict = fmt.Sprintf("; SHORT of the %d/s target", target)
+			verdict = fmt.Sprintf("; meets the %d/s target", goal)
+			if med < goal {
+				verdict = fmt.Sprintf("; SHORT of the %d/s target", goal)
 			}
 		}
 		fmt.Printf("%s: %d attempts a run; over %d runs %.0f–%.0f attempts/s, median %.0f (%.1f× the baseline%s)\n",
@@ -117,7 +118,7 @@ func run(dur time.Duration, n int) error {
 			return attempts, nil
 		}
 	}
-	rates, err := measure(n, single(probe.Options{Scenario: hr, Virtual: true, Seed: 1, MaxDuration: 2 * time.Hour, MaxRequests: 1 << 30}))
+	rates, err := measure(n, single(probe.Options{Scenario: hr, Target: target.Spec{Virtual: true}, Seed: 1, MaxDuration: 2 * time.Hour, MaxRequests: 1 << 30}))
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func run(dur time.Duration, n int) error {
 	fmt.Printf("  an hour of traffic simulated in %.2f–%.2f s, median %.2f (the aim: about two seconds)\n",
 		float64(attempts)/rates[len(rates)-1], float64(attempts)/rates[0], float64(attempts)/rates[len(rates)/2])
 
-	rates, err = measure(n, single(probe.Options{Scenario: seed, Strategy: "naive", Ops: 4000, Virtual: true, Seed: 1}))
+	rates, err = measure(n, single(probe.Options{Scenario: seed, Strategy: "naive", Ops: 4000, Target: target.Spec{Virtual: true}, Seed: 1}))
 	if err != nil {
 		return err
 	}

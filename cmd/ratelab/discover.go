@@ -15,6 +15,7 @@ import (
 
 	"github.com/ratelab/ratelab/discover"
 	"github.com/ratelab/ratelab/scenarios"
+	"github.com/ratelab/ratelab/target"
 )
 
 type discoverOpts struct {
@@ -79,14 +80,14 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 	if err := checkFormat(o.format, []string{"table", "json"}); err != nil {
 		return err
 	}
-	s := discover.Setup{Target: o.target, Virtual: o.virtual, Routes: o.routes, AllowWrites: o.allowWrites, Insecure: o.insecure,
-		MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Getenv: os.Getenv}
+	s := discover.Setup{Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, Getenv: os.Getenv},
+		Routes: o.routes, AllowWrites: o.allowWrites, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration}
 	if o.target == "" {
 		sc, err := openScenario(o.scenario)
 		if err != nil {
 			return err
 		}
-		s.Scenario = sc
+		s.Target.Scenario = sc
 	}
 	if err := s.Check(); err != nil {
 		return usage(errors.New(strings.TrimPrefix(err.Error(), "usage: ")))

@@ -18,6 +18,7 @@ import (
 	"github.com/ratelab/ratelab/mockgateway/limit"
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/strategy"
+	"github.com/ratelab/ratelab/target"
 )
 
 type probeOpts struct {
@@ -170,10 +171,10 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	if err != nil {
 		return usage(err)
 	}
-	opts := probe.Options{Scenario: sc, Target: o.target, Strategy: o.strategy, Params: params, Operation: o.operation,
+	opts := probe.Options{Scenario: sc, Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, AllowWrites: o.allowWrites, Getenv: os.Getenv}, Strategy: o.strategy, Params: params, Operation: o.operation,
 		Concurrency: o.concurrency, Rate: from, RampTo: to, Ramp: o.ramp, Poisson: o.poisson, Ops: o.ops, Input: o.input,
 		Seed: o.seed, MaxAttempts: o.maxAttempts, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Grace: o.grace,
-		AllowWrites: o.allowWrites, Insecure: o.insecure, Version: version.String(), Getenv: os.Getenv, Virtual: o.virtual}
+		Version: version.String()}
 	logf, err := createFile("--out", o.out)
 	if err != nil {
 		return err
@@ -188,7 +189,7 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	}
 	if gwf != nil {
 		defer gwf.Close()
-		opts.GatewayLog = gwf
+		opts.Target.GatewayLog = gwf
 	}
 	var bar *progressbar.ProgressBar
 	if f, ok := errOut.(*os.File); ok && !o.quiet && isTerminal(f) {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/ratelab/ratelab/analysis"
 	"github.com/ratelab/ratelab/internal/version"
-	"github.com/ratelab/ratelab/mockgateway"
+	"github.com/ratelab/ratelab/target"
 )
 
 type runOpts struct {
@@ -124,23 +124,23 @@ func runClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o r
 		return usage(fmt.Errorf("--log: %w", err))
 	}
 	defer logf.Close()
-	gw, err := mockgateway.Start(mockgateway.Options{Scenario: sc, Seed: o.seed, Log: logf, Version: version.String()})
+	gw, err := target.Open(target.Spec{Scenario: sc, Seed: o.seed, GatewayLog: logf, Version: version.String()})
 	if err != nil {
 		return err
 	}
-	creds := gw.Server.Clients()[0]
-	fmt.Fprintf(stderr, "ratelab run: scenario %s on %s (client %s)\n", sc.Name, gw.URL, creds.ClientID)
+	creds := gw.Clients[0]
+	fmt.Fprintf(stderr, "ratelab run: scenario %s on %s (client %s)\n", sc.Name, gw.Base, creds.ClientID)
 
 	cmdCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(cmdCtx, argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = stdout, stderr, nil
 	cmd.Env = append(os.Environ(),
-		"RATELAB_BASE_URL="+gw.URL,
-		"RATELAB_TOKEN_URL="+gw.URL+"/oauth/token",
+		"RATELAB_BASE_URL="+gw.Base,
+		"RATELAB_TOKEN_URL="+gw.Base+"/oauth/token",
 		"GENESYS_CLIENT_ID="+creds.ClientID,
 		"GENESYS_CLIENT_SECRET="+creds.ClientSecret,
-		"RATELAB_USER_IDS="+strings.Join(gw.Server.SampleUserIDs(20), ","),
+		"RATELAB_USER_IDS="+strings.Join(gw.Gateway.SampleUserIDs(20), ","),
 	)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = o.grace
@@ -149,7 +149,7 @@ func runClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o r
 
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
-	if err := gw.Shutdown(sctx); err != nil {
+	if err := gw.Close(sctx); err != nil {
 		return fmt.Errorf("stopping the gateway: %w", err)
 	}
 	if err := logf.Sync(); err != nil {
