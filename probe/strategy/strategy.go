@@ -113,7 +113,8 @@ func Names() []string {
 	return names
 }
 
-// order is the order of DESIGN.md's table; strategies not in it sort after.
+// order is the order of the table in docs/strategies.md#order; strategies
+// not in it sort after.
 var order = []string{"none", "naive", "fixed", "exponential", "full-jitter", "equal-jitter",
 	"decorrelated-jitter", "retry-after", "token-bucket", "retry-budget", "aws-standard",
 	"aws-adaptive", "sre-throttle", "adaptive"}
