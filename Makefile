@@ -15,9 +15,10 @@ build: ## build bin/ratelab with the version stamped in
 test: ## run every test with the race detector
 	$(GO) test -race ./...
 
-check: ## gofmt, go vet and go mod tidy must leave nothing to change
+check: ## gofmt, go vet, staticcheck (pinned in go.mod) and go mod tidy must leave nothing to change
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^vendor/') 2>&1); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@cp go.mod /tmp/ratelab-go.mod.bak; cp go.sum /tmp/ratelab-go.sum.bak; \
 	 $(GO) mod tidy; \
 	 if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changed go.mod/go.sum:"; git --no-pager diff -- go.mod go.sum; \
