@@ -322,221 +322,274 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // windows are the window lengths a fixed window may align to.
 var windows = []time.Duration{time.Second, 10 * time.Second, time.Minute, time.Hour}
 
+// probe is one endpoint's discovery in progress: what each phase measured
+// for the next.
+type probe struct {
+	*prober
+	e        Endpoint
+	f        Finding
+	c        *client.Client
+	maxBurst int
+	// n1 admitted from t0 until first429 (at exhausted); after the wait,
+	// the first admission at reset (the limit reset after refusedAt), then
+	// n2 admitted at once until second429.
+	n1, n2              int
+	t0, exhausted       time.Time
+	reset, refusedAt    time.Time
+	first429, second429 *answer
+}
+
+func (q *probe) log(format string, args ...any) {
+	if q.o.Log != nil {
+		q.o.Log(q.e.Route+": "+format, args...)
+	}
+}
+
+// endpoint discovers e's limit: drain it, test sharing and scope while it
+// is spent, wait for the reset, drain again, and tell a window from a
+// token bucket by what the second drain got back.
 func (p *prober) endpoint(e Endpoint, all []Endpoint, idx int) (Finding, error) {
-	f := Finding{Route: e.Route, Algorithm: "unknown"}
-	c := p.o.Client
-	log := func(format string, args ...any) {
-		if p.o.Log != nil {
-			p.o.Log(e.Route+": "+format, args...)
-		}
+	q := &probe{prober: p, e: e, f: Finding{Route: e.Route, Algorithm: "unknown"}, c: p.o.Client}
+	if err := q.align(); err != nil {
+		return q.f, err
 	}
-	// Start 3.37 s past a ten-second boundary, so fixed windows, which
-	// reset at boundaries, and sliding ones, which reset a window after the
-	// start, reset at clearly different instants.
-	now := p.now()
-	off := time.Duration(now.UnixNano() % int64(10*time.Second))
-	wait := (13370*time.Millisecond - off) % (10 * time.Second)
-	if err := p.sleep(wait); err != nil {
-		return f, err
+	q.maxBurst = max((p.o.MaxRequests-p.requests)/3, 10)
+	if err := q.drain(); err != nil || q.first429 == nil {
+		return q.f, err
 	}
-	// 1. Drain: back-to-back until the first 429. When another endpoint's
-	// drain left this one empty, wait for it to recover and drain again.
-	maxBurst := max((p.o.MaxRequests-p.requests)/3, 10)
-	n1, t0, first429, err := p.burst(c, e, maxBurst)
+	if err := q.sharing(all, idx); err != nil {
+		return q.f, err
+	}
+	if err := q.scope(); err != nil {
+		return q.f, err
+	}
+	if err := q.refill(); err != nil {
+		return q.f, err
+	}
+	var err error
+	if float64(q.n2) >= 0.5*float64(q.n1) && q.n1 >= 2 {
+		err = q.window()
+	} else {
+		err = q.tokenBucket()
+	}
+	if err != nil {
+		return q.f, err
+	}
+	return p.unseen(q.f), nil
+}
+
+// align waits until 3.37 s past a ten-second boundary, so fixed windows,
+// which reset at boundaries, and sliding ones, which reset a window after
+// the start, reset at clearly different instants.
+func (q *probe) align() error {
+	off := time.Duration(q.now().UnixNano() % int64(10*time.Second))
+	return q.sleep((13370*time.Millisecond - off) % (10 * time.Second))
+}
+
+// drain sends back-to-back until the first 429. When another endpoint's
+// drain left this one empty, it waits for it to recover and drains again.
+// No 429 within the budget ends the endpoint's discovery (first429 nil).
+func (q *probe) drain() error {
+	n1, t0, first429, err := q.burst(q.c, q.e, q.maxBurst)
 	if err == nil && n1 == 0 && first429 != nil {
 		var adm answer
-		if adm, _, err = p.waitAdmit(c, e, *first429, &f.Hints); err == nil {
+		if adm, _, err = q.waitAdmit(q.c, q.e, *first429, &q.f.Hints); err == nil {
 			var more int
-			more, _, first429, err = p.burst(c, e, maxBurst)
+			more, _, first429, err = q.burst(q.c, q.e, q.maxBurst)
 			n1, t0 = more+1, adm.at
 		}
 	}
-	f.FirstBurst = n1
+	q.f.FirstBurst, q.n1, q.t0 = n1, n1, t0
 	if err != nil {
-		return f, err
+		return err
 	}
 	if first429 == nil {
-		f.Notes = append(f.Notes, fmt.Sprintf("no 429 in %d back-to-back requests: the limit is higher than this budget can reach", n1))
-		log("no 429 after %d requests", n1)
-		return f, nil
+		q.f.Notes = append(q.f.Notes, fmt.Sprintf("no 429 in %d back-to-back requests: the limit is higher than this budget can reach", n1))
+		q.log("no 429 after %d requests", n1)
+		return nil
 	}
-	log("429 after %d requests (Retry-After %q)", n1, first429.raw)
-	f.LimitKey, f.LimitNamespace, f.LimitValue = first429.limit.Key, first429.limit.Namespace, first429.limit.Value
-	exhausted := first429.at
+	q.log("429 after %d requests (Retry-After %q)", n1, first429.raw)
+	q.f.LimitKey, q.f.LimitNamespace, q.f.LimitValue = first429.limit.Key, first429.limit.Namespace, first429.limit.Value
+	q.first429, q.exhausted = first429, first429.at
+	return nil
+}
 
-	// 2. Sharing: while this endpoint's limit is spent, every other
-	// endpoint gets one request. A 429 naming the same limit is a shared
-	// bucket. Done before the scope test so the drain is fresh.
+// sharing sends every other endpoint one request while this endpoint's
+// limit is spent: a 429 naming the same limit is a shared bucket. It runs
+// before the scope test, so the drain is fresh.
+func (q *probe) sharing(all []Endpoint, idx int) error {
 	for j, o := range all {
 		if j == idx {
 			continue
 		}
-		a, err := p.send(c, o)
+		a, err := q.send(q.c, o)
 		if err != nil {
-			return f, err
+			return err
 		}
-		if a.status == http.StatusTooManyRequests && (a.limit.Key == "" || a.limit.Key == f.LimitKey) {
-			f.SharesWith = append(f.SharesWith, o.Route)
-		}
-	}
-
-	// 3. Scope: a fresh token, never refused yet, sends a few requests at
-	// once. If they all pass while the old token's limit is spent, the
-	// limit is per token; a refill would let through one at most. The old
-	// token sends nothing until its Retry-After has passed.
-	if p.o.NewClient != nil {
-		fresh := p.o.NewClient()
-		tries := min(3, n1)
-		passed := 0
-		for k := 0; k < tries; k++ {
-			b, err := p.send(fresh, e)
-			if err != nil {
-				return f, err
-			}
-			if b.status == http.StatusTooManyRequests {
-				break
-			}
-			passed++
-		}
-		f.Scope = "client or wider"
-		if passed == tries && tries >= 2 {
-			f.Scope = "token"
+		if a.status == http.StatusTooManyRequests && (a.limit.Key == "" || a.limit.Key == q.f.LimitKey) {
+			q.f.SharesWith = append(q.f.SharesWith, o.Route)
 		}
 	}
+	return nil
+}
 
-	// 4. Wait for the first admission, honouring every hint.
-	adm, _, err := p.waitAdmit(c, e, *first429, &f.Hints)
+// scope has a fresh token, never refused yet, send a few requests at once.
+// If they all pass while the old token's limit is spent, the limit is per
+// token; a refill would let through one at most. The old token sends
+// nothing until its Retry-After has passed.
+func (q *probe) scope() error {
+	if q.o.NewClient == nil {
+		return nil
+	}
+	fresh := q.o.NewClient()
+	tries := min(3, q.n1)
+	passed := 0
+	for k := 0; k < tries; k++ {
+		b, err := q.send(fresh, q.e)
+		if err != nil {
+			return err
+		}
+		if b.status == http.StatusTooManyRequests {
+			break
+		}
+		passed++
+	}
+	q.f.Scope = "client or wider"
+	if passed == tries && tries >= 2 {
+		q.f.Scope = "token"
+	}
+	return nil
+}
+
+// refill waits for the first admission, honouring every hint, then drains
+// again at once: a window gives a whole window back, a token bucket only
+// what trickled in.
+func (q *probe) refill() error {
+	adm, _, err := q.waitAdmit(q.c, q.e, *q.first429, &q.f.Hints)
 	if err != nil {
-		return f, err
+		return err
 	}
-	reset, refusedAt := adm.at, p.lastRefused
-	// 5. Drain again at once: a window gives a whole window back, a token
-	// bucket only what trickled in.
-	n2, _, second429, err := p.burst(c, e, maxBurst)
+	q.reset, q.refusedAt = adm.at, q.lastRefused
+	n2, _, second429, err := q.burst(q.c, q.e, q.maxBurst)
 	n2++ // the admitted poll
-	f.SecondBurst = n2
+	q.f.SecondBurst, q.n2, q.second429 = n2, n2, second429
 	if err != nil {
-		return f, err
+		return err
 	}
 	if second429 == nil {
-		f.Notes = append(f.Notes, "the second burst did not reach a 429 within the budget")
+		q.f.Notes = append(q.f.Notes, "the second burst did not reach a 429 within the budget")
 	}
-	log("first admitted %.2fs after the 429, then %d more at once", reset.Sub(exhausted).Seconds(), n2)
+	q.log("first admitted %.2fs after the 429, then %d more at once", q.reset.Sub(q.exhausted).Seconds(), n2)
+	return nil
+}
 
-	if float64(n2) >= 0.5*float64(n1) && n1 >= 2 {
-		// A window: find its length from alignment or from the first
-		// admission of the first burst.
-		// The limit reset somewhere in (refusedAt, reset]: a fixed window
-		// has a boundary there, a sliding one is a window after t0.
-		since := reset.Sub(t0)
-		aligned := time.Duration(0)
-		for _, w := range windows {
-			lo, hi := refusedAt.UnixNano(), reset.UnixNano()
-			if hi/int64(w) > lo/int64(w) && reset.Sub(exhausted) < w {
-				aligned = w
-				break
-			}
-		}
-		sliding := since > refusedAt.Sub(t0) && since-refusedAt.Sub(t0) >= 0
-		_ = sliding
-		switch {
-		case aligned > 0:
-			f.Algorithm, f.Window = "fixed-window", aligned.Seconds()
-			f.Confidence = 0.9
-		default:
-			f.Algorithm, f.Window = "sliding-window", roundWindow(since).Seconds()
-			f.Confidence = 0.7
-			// A token bucket that refilled during the hint looks the same;
-			// spread requests below the rate for one window, then drain: a
-			// sliding window has little left, a token bucket is full.
-			w := time.Duration(f.Window * float64(time.Second))
-			rate := float64(n2) / f.Window
-			spread := int(0.8 * rate * f.Window)
-			if spread >= 2 && p.now().Add(w).Sub(p.start) < p.o.MaxDuration && p.requests+spread+n2 < p.o.MaxRequests {
-				if second429 != nil {
-					if _, _, err := p.waitAdmit(c, e, *second429, &f.Hints); err != nil {
-						return f, err
-					}
-				}
-				gap := time.Duration(float64(time.Second) / (0.8 * rate))
-				for k := 0; k < spread; k++ {
-					if err := p.sleep(gap); err != nil {
-						return f, err
-					}
-					if _, err := p.send(c, e); err != nil {
-						return f, err
-					}
-				}
-				nb, _, _, err := p.burst(c, e, maxBurst)
-				if err != nil {
-					return f, err
-				}
-				if float64(nb) >= 0.6*float64(n2) {
-					f.Algorithm, f.Burst = "token-bucket", float64(n1)
-					f.Limit = rate
-					f.RatePerMin = rate * 60
-					f.Window = 0
-					f.Confidence = 0.8
-					log("after a window at 80%% of the rate, %d more at once: a token bucket", nb)
-					break
-				}
-				f.Confidence = 0.9
-				log("after a window at 80%% of the rate, only %d more at once: a sliding window", nb)
-			}
-		}
-		if f.Algorithm == "token-bucket" {
-			// Measured by the spread test.
-		} else {
-			f.Limit = float64(n2)
-			f.RatePerMin = f.Limit / f.Window * 60
-		}
-	} else {
-		// A token bucket: wait for admission and drain again, cycle after
-		// cycle, for ten seconds; the refill rate is what got through.
-		f.Algorithm = "token-bucket"
-		f.Burst = float64(n1)
-		admitted, from := n2, reset
-		cur := second429
-		for cur != nil && p.now().Sub(from) < 10*time.Second {
-			a, _, err := p.waitAdmit(c, e, *cur, &f.Hints)
-			if err != nil {
-				if errors.Is(err, errBudget) {
-					break
-				}
-				return f, err
-			}
-			more, _, next, err := p.burst(c, e, maxBurst)
-			if err != nil && !errors.Is(err, errBudget) {
-				return f, err
-			}
-			if float64(more+1) >= 0.5*float64(n1) && n1 >= 4 {
-				// A bulk release a token bucket could not give: a sliding
-				// window whose oldest admissions (the first burst) left.
-				f.Algorithm, f.Burst = "sliding-window", 0
-				f.Window = roundWindow(a.at.Sub(t0)).Seconds()
-				f.Limit = float64(n1)
-				f.RatePerMin = f.Limit / f.Window * 60
-				f.Confidence = 0.8
-				log("%d admitted at once %.1fs after the first burst: a sliding window", more+1, a.at.Sub(t0).Seconds())
-				break
-			}
-			admitted += more + 1
-			cur = next
-			if err != nil {
-				break
-			}
-		}
-		if f.Algorithm == "sliding-window" {
-			return p.unseen(f), nil
-		}
-		if span := p.now().Sub(from).Seconds(); span > 0 {
-			// The first of those admissions was already due at reset.
-			f.Limit = float64(admitted-1) / span
-			f.RatePerMin = f.Limit * 60
-			f.Confidence = math.Min(0.9, 0.5+span/25)
+// window classifies a limit that gave much back at once. The limit reset
+// somewhere in (refusedAt, reset]: a fixed window has a boundary there, a
+// sliding one is a window after t0.
+func (q *probe) window() error {
+	f := &q.f
+	for _, w := range windows {
+		lo, hi := q.refusedAt.UnixNano(), q.reset.UnixNano()
+		if hi/int64(w) > lo/int64(w) && q.reset.Sub(q.exhausted) < w {
+			f.Algorithm, f.Window, f.Confidence = "fixed-window", w.Seconds(), 0.9
+			break
 		}
 	}
-	return p.unseen(f), nil
+	if f.Algorithm != "fixed-window" {
+		f.Algorithm, f.Window, f.Confidence = "sliding-window", roundWindow(q.reset.Sub(q.t0)).Seconds(), 0.7
+		if err := q.spreadTest(); err != nil {
+			return err
+		}
+	}
+	if f.Algorithm != "token-bucket" { // the spread test measured a bucket's rate itself
+		f.Limit = float64(q.n2)
+		f.RatePerMin = f.Limit / f.Window * 60
+	}
+	return nil
+}
+
+// spreadTest tells a sliding window from a token bucket that refilled
+// during the hint (they look the same so far): it spreads requests below
+// the rate for one window, then drains. A sliding window has little left,
+// a token bucket is full. It is skipped when the budgets cannot cover it.
+func (q *probe) spreadTest() error {
+	f := &q.f
+	w := time.Duration(f.Window * float64(time.Second))
+	rate := float64(q.n2) / f.Window
+	spread := int(0.8 * rate * f.Window)
+	if spread < 2 || q.now().Add(w).Sub(q.start) >= q.o.MaxDuration || q.requests+spread+q.n2 >= q.o.MaxRequests {
+		return nil
+	}
+	if q.second429 != nil {
+		if _, _, err := q.waitAdmit(q.c, q.e, *q.second429, &f.Hints); err != nil {
+			return err
+		}
+	}
+	gap := time.Duration(float64(time.Second) / (0.8 * rate))
+	for k := 0; k < spread; k++ {
+		if err := q.sleep(gap); err != nil {
+			return err
+		}
+		if _, err := q.send(q.c, q.e); err != nil {
+			return err
+		}
+	}
+	nb, _, _, err := q.burst(q.c, q.e, q.maxBurst)
+	if err != nil {
+		return err
+	}
+	if float64(nb) >= 0.6*float64(q.n2) {
+		f.Algorithm, f.Burst, f.Limit, f.RatePerMin, f.Window, f.Confidence = "token-bucket", float64(q.n1), rate, rate*60, 0, 0.8
+		q.log("after a window at 80%% of the rate, %d more at once: a token bucket", nb)
+		return nil
+	}
+	f.Confidence = 0.9
+	q.log("after a window at 80%% of the rate, only %d more at once: a sliding window", nb)
+	return nil
+}
+
+// tokenBucket measures a limit that gave little back at once: it waits for
+// admission and drains again, cycle after cycle, for ten seconds; the
+// refill rate is what got through. A bulk release on the way is a sliding
+// window whose oldest admissions (the first burst) left.
+func (q *probe) tokenBucket() error {
+	f := &q.f
+	f.Algorithm, f.Burst = "token-bucket", float64(q.n1)
+	admitted, from := q.n2, q.reset
+	for cur := q.second429; cur != nil && q.now().Sub(from) < 10*time.Second; {
+		a, _, err := q.waitAdmit(q.c, q.e, *cur, &f.Hints)
+		if err != nil {
+			if errors.Is(err, errBudget) {
+				break
+			}
+			return err
+		}
+		more, _, next, err := q.burst(q.c, q.e, q.maxBurst)
+		if err != nil && !errors.Is(err, errBudget) {
+			return err
+		}
+		if float64(more+1) >= 0.5*float64(q.n1) && q.n1 >= 4 {
+			f.Algorithm, f.Burst = "sliding-window", 0
+			f.Window = roundWindow(a.at.Sub(q.t0)).Seconds()
+			f.Limit = float64(q.n1)
+			f.RatePerMin = f.Limit / f.Window * 60
+			f.Confidence = 0.8
+			q.log("%d admitted at once %.1fs after the first burst: a sliding window", more+1, a.at.Sub(q.t0).Seconds())
+			return nil
+		}
+		admitted += more + 1
+		cur = next
+		if err != nil {
+			break
+		}
+	}
+	if span := q.now().Sub(from).Seconds(); span > 0 {
+		// The first of those admissions was already due at reset.
+		f.Limit = float64(admitted-1) / span
+		f.RatePerMin = f.Limit * 60
+		f.Confidence = math.Min(0.9, 0.5+span/25)
+	}
+	return nil
 }
 
 // unseen compares the measured rate with the limit the gateway announces.
