@@ -16,6 +16,7 @@ import (
 
 	"github.com/ratelab/ratelab/analysis"
 	"github.com/ratelab/ratelab/internal/version"
+	"github.com/ratelab/ratelab/scenarios"
 	"github.com/ratelab/ratelab/target"
 )
 
@@ -119,14 +120,46 @@ func runClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o r
 		defer os.RemoveAll(dir)
 		logPath = filepath.Join(dir, "access.jsonl")
 	}
+	runErr, timedOut, err := serveClient(ctx, stdout, stderr, argv, o, sc, logPath)
+	if err != nil {
+		return err
+	}
+	runs, err := analysis.Analyze([]string{logPath}, analysis.Options{})
+	if err != nil {
+		return err
+	}
+	for _, a := range scenAsserts {
+		if v := a.Check(runs[0]); v.Missing {
+			fmt.Fprintf(stderr, "ratelab run: skipping the scenario's %q: %s is a client-side metric the gateway cannot see\n", a.Expr, a.Metric)
+			continue
+		}
+		asserts = append(asserts, a)
+	}
+	rep := analysis.NewReport(runs, asserts)
+	if err := writeRunReports(stderr, o, sc.Name, rep, runErr, timedOut); err != nil {
+		return err
+	}
+	switch {
+	case timedOut:
+		return fmt.Errorf("%s did not finish within --timeout %v", argv[0], o.timeout)
+	case runErr != nil:
+		return fmt.Errorf("%s failed: %w", argv[0], runErr)
+	}
+	return verdictError(rep)
+}
+
+// serveClient serves the scenario's gateway on loopback with its access
+// log in logPath, runs CMD against it until it exits or --timeout passes,
+// and stops the gateway. runErr is CMD's failure, err the gateway's.
+func serveClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o runOpts, sc *scenarios.Scenario, logPath string) (runErr error, timedOut bool, err error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
-		return usage(fmt.Errorf("--log: %w", err))
+		return nil, false, usage(fmt.Errorf("--log: %w", err))
 	}
 	defer logf.Close()
 	gw, err := target.Open(target.Spec{Scenario: sc, Seed: o.seed, GatewayLog: logf, Version: version.String()})
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	creds := gw.Clients[0]
 	fmt.Fprintf(stderr, "ratelab run: scenario %s on %s (client %s)\n", sc.Name, gw.Base, creds.ClientID)
@@ -144,30 +177,20 @@ func runClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o r
 	)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = o.grace
-	runErr := cmd.Run()
-	timedOut := errors.Is(cmdCtx.Err(), context.DeadlineExceeded)
+	runErr = cmd.Run()
+	timedOut = errors.Is(cmdCtx.Err(), context.DeadlineExceeded)
 
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	if err := gw.Close(sctx); err != nil {
-		return fmt.Errorf("stopping the gateway: %w", err)
+		return runErr, timedOut, fmt.Errorf("stopping the gateway: %w", err)
 	}
-	if err := logf.Sync(); err != nil {
-		return err
-	}
-	runs, err := analysis.Analyze([]string{logPath}, analysis.Options{})
-	if err != nil {
-		return err
-	}
-	run := runs[0]
-	for _, a := range scenAsserts {
-		if v := a.Check(run); v.Missing {
-			fmt.Fprintf(stderr, "ratelab run: skipping the scenario's %q: %s is a client-side metric the gateway cannot see\n", a.Expr, a.Metric)
-			continue
-		}
-		asserts = append(asserts, a)
-	}
-	rep := analysis.NewReport(runs, asserts)
+	return runErr, timedOut, logf.Sync()
+}
+
+// writeRunReports prints the report's table, then writes --report and
+// --junit when asked.
+func writeRunReports(stderr io.Writer, o runOpts, scenario string, rep *analysis.Report, runErr error, timedOut bool) error {
 	fmt.Fprintln(stderr)
 	if err := rep.Write(stderr, "table"); err != nil {
 		return err
@@ -178,15 +201,7 @@ func runClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o r
 		}
 	}
 	if o.junit != "" {
-		if err := writeJUnit(o.junit, sc.Name, rep, runErr, timedOut); err != nil {
-			return err
-		}
+		return writeJUnit(o.junit, scenario, rep, runErr, timedOut)
 	}
-	switch {
-	case timedOut:
-		return fmt.Errorf("%s did not finish within --timeout %v", argv[0], o.timeout)
-	case runErr != nil:
-		return fmt.Errorf("%s failed: %w", argv[0], runErr)
-	}
-	return verdictError(rep)
+	return nil
 }

@@ -33,6 +33,14 @@ var (
 )
 
 func init() {
+	registerBackoffs()
+	registerHintAndPacing()
+	registerSDKsAndThrottles()
+}
+
+// registerBackoffs registers the strategies that wait by a formula of the
+// retry number alone.
+func registerBackoffs() {
 	Register(Info{Name: "none", Summary: "never retry", Formula: "stop after the first attempt"},
 		func(*Values) (Policy, error) {
 			return PolicyFunc(func(Outcome, *rand.Rand) Decision { return Decision{Stop: true} }), nil
@@ -92,7 +100,11 @@ func init() {
 		func(v *Values) (Policy, error) {
 			return &decorrelated{base: v.Duration("base"), cap: v.Duration("cap"), sleep: v.Duration("base")}, nil
 		})
+}
 
+// registerHintAndPacing registers the strategies built on Retry-After and
+// client-side pacing.
+func registerHintAndPacing() {
 	raParams := []Param{{"floor", "100ms", "shortest wait honoured"}, {"cap", "60s", "longest wait honoured"},
 		{"jitter", "0.2", "extra wait as a fraction of the hint, drawn uniformly"}, baseParam}
 	Register(Info{Name: "retry-after", Summary: "honour Retry-After, clamped and jittered; back off when it is absent or 0",
@@ -122,7 +134,11 @@ func init() {
 			return &budget{ratio: v.Float("ratio"), minPerS: v.Float("min_per_second"),
 				base: v.Duration("base"), cap: v.Duration("cap")}, nil
 		})
+}
 
+// registerSDKsAndThrottles registers the published SDKs' and papers'
+// retry modes and ratelab's own adaptive strategy.
+func registerSDKsAndThrottles() {
 	awsParams := []Param{{"max_attempts", "3", "attempts per operation"}, {"base", "1s", "backoff base"},
 		{"cap", "20s", "longest backoff"}, {"quota", "500", "initial retry quota"}}
 	Register(Info{Name: "aws-standard", Summary: "the AWS SDKs' standard retry mode",
