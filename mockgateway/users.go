@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,7 +63,17 @@ var (
 	firstNames  = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Tim", "Frances", "John", "Katherine", "Dennis", "Hedy", "Linus"}
 	lastNames   = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Perlman", "Berners-Lee", "Allen", "McCarthy", "Johnson", "Ritchie", "Lamarr", "Torvalds"}
 	departments = []string{"Sales", "Support", "Billing", "Engineering", "Operations", "Marketing"}
+	lowerFirst  = lowerAll(firstNames)
+	lowerLast   = lowerAll(lastNames)
 )
+
+func lowerAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
 
 // uuid draws a version-4 UUID from rng.
 func uuid(rng *rand.Rand) string {
@@ -82,27 +93,37 @@ func uuid(rng *rand.Rand) string {
 	return string(out[:])
 }
 
-// newStore seeds count users deterministically from seed.
+// newStore seeds count users deterministically from seed. The users are
+// allocated together: a comparison builds a gateway, and so its users,
+// for every run.
 func newStore(count int, ids, domain string, seed uint64, now time.Time) *store {
 	rng := rand.New(rand.NewPCG(seed, 0x75736572))
-	s := &store{users: map[string]*User{}, rng: rng}
+	s := &store{users: make(map[string]*User, count), ids: make([]string, 0, count), rng: rng}
 	div := Division{ID: uuid(rng), Name: "Home Division"}
 	div.SelfURI = "/api/v2/authorization/divisions/" + div.ID
-	for i := 0; i < count; i++ {
+	users := make([]User, count)
+	contacts := make([]ContactInfo, count)
+	var buf []byte
+	for i := range users {
 		id := uuid(rng)
 		if ids == "sequential" {
 			id = fmt.Sprintf("user-%05d", i+1)
 		}
-		first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
-		email := fmt.Sprintf("%s.%s%d@%s", strings.ToLower(first), strings.ToLower(last), i+1, domain)
-		s.add(&User{
-			ID: id, Name: first + " " + last, Division: div,
-			Chat:       Chat{JabberID: fmt.Sprintf("%x@genesys.im", rng.Uint64())},
+		fi, li := rng.IntN(len(firstNames)), rng.IntN(len(lastNames))
+		// first.last<i+1>@domain, lower case
+		buf = append(append(append(append(buf[:0], lowerFirst[fi]...), '.'), lowerLast[li]...), strconv.Itoa(i+1)...)
+		email := string(append(append(buf, '@'), domain...))
+		jabber := strconv.FormatUint(rng.Uint64(), 16) + "@genesys.im"
+		contacts[i] = ContactInfo{Address: email, MediaType: "EMAIL", Type: "PRIMARY"}
+		users[i] = User{
+			ID: id, Name: firstNames[fi] + " " + lastNames[li], Division: div,
+			Chat:       Chat{JabberID: jabber},
 			Department: departments[rng.IntN(len(departments))], Email: email,
-			PrimaryContactInfo: []ContactInfo{{Address: email, MediaType: "EMAIL", Type: "PRIMARY"}},
+			PrimaryContactInfo: contacts[i : i+1 : i+1],
 			Addresses:          []ContactInfo{}, State: "active", Title: "Agent", Username: email,
 			Version: 1, SelfURI: "/api/v2/users/" + id, modified: now,
-		})
+		}
+		s.add(&users[i])
 	}
 	return s
 }
