@@ -103,7 +103,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.ra = sc.RetryAfterPolicy()
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x6661756c74))
-	s.users = newStore(sc.Gateway.Users.Count, sc.Gateway.Users.IDs, sc.Gateway.Users.Domain, s.seed, s.start)
+	s.users = newStore(sc.Gateway.Users.Count, sc.Gateway.Users.Sequential, sc.Gateway.Users.Domain, s.seed, s.start)
 	if s.auth, err = newAuth(sc, s.seed, s.start); err != nil {
 		return nil, err
 	}
@@ -337,15 +337,15 @@ func (s *Server) latency(l *scenarios.Latency) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var d float64
-	switch l.Dist {
-	case "constant":
+	switch l.ParsedDist {
+	case scenarios.Constant:
 		d = float64(s.sc.Scaled(l.Value.D()))
-	case "uniform":
+	case scenarios.Uniform:
 		lo, hi := float64(s.sc.Scaled(l.Min.D())), float64(s.sc.Scaled(l.Max.D()))
 		d = lo + s.rng.Float64()*(hi-lo)
-	case "normal":
+	case scenarios.Normal:
 		d = float64(s.sc.Scaled(l.Mean.D())) + s.rng.NormFloat64()*float64(s.sc.Scaled(l.Stddev.D()))
-	case "lognormal":
+	case scenarios.Lognormal:
 		m, sd := float64(s.sc.Scaled(l.Mean.D())), float64(s.sc.Scaled(l.Stddev.D()))
 		sigma2 := math.Log(1 + sd*sd/(m*m))
 		d = math.Exp(math.Log(m) - sigma2/2 + s.rng.NormFloat64()*math.Sqrt(sigma2))

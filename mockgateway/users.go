@@ -83,14 +83,14 @@ func uuid(rng *rand.Rand) string {
 }
 
 // newStore seeds count users deterministically from seed.
-func newStore(count int, ids, domain string, seed uint64, now time.Time) *store {
+func newStore(count int, sequential bool, domain string, seed uint64, now time.Time) *store {
 	rng := rand.New(rand.NewPCG(seed, 0x75736572))
 	s := &store{users: map[string]*User{}, rng: rng}
 	div := Division{ID: uuid(rng), Name: "Home Division"}
 	div.SelfURI = "/api/v2/authorization/divisions/" + div.ID
 	for i := 0; i < count; i++ {
 		id := uuid(rng)
-		if ids == "sequential" {
+		if sequential {
 			id = fmt.Sprintf("user-%05d", i+1)
 		}
 		first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/probe/client"
@@ -147,8 +148,9 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	if o.Operation == "" {
 		o.Operation = w.Operation
 	}
-	if !knownOp(o.Operation) {
-		return nil, usagef("unknown operation %q (valid: %s)", o.Operation, strings.Join(scenarios.Operations, ", "))
+	op, ok := api.OperationNamed(o.Operation)
+	if !ok {
+		return nil, usagef("unknown operation %q (valid: %s)", o.Operation, strings.Join(api.OperationNames(), ", "))
 	}
 	if o.Seed == 0 {
 		o.Seed = sc.Seed
@@ -158,7 +160,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		if w.Rate != nil {
 			// Scenario rates are compressed with the rest of its time.
 			o.Rate = w.Rate.Rate.Scale(sc.TimeScale).PerSecond()
-			o.Poisson = o.Poisson || w.Arrival == "poisson"
+			o.Poisson = o.Poisson || w.Poisson
 		}
 	}
 	o.MaxAttempts = pick(o.MaxAttempts, w.MaxAttempts, 20)
@@ -218,7 +220,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		live = !loop
-		if live && o.Operation != "get-user" && !o.AllowWrites {
+		if live && op.Writes() && !o.AllowWrites {
 			return nil, usagef("operation %s writes to %s, a live host; pass --allow-writes to permit it", o.Operation, o.Target)
 		}
 		id, secret, err := Credentials(o.Getenv)
