@@ -28,6 +28,7 @@ const (
 	ScimPatch                 // PATCH /api/v2/scim/v2/users/{id}
 	ScimDelete                // DELETE /api/v2/scim/v2/users/{id}
 	Token                     // POST /oauth/token
+	UserMe                    // GET /api/v2/users/me
 	numRoutes
 )
 
@@ -67,6 +68,7 @@ var routes = [numRoutes]Route{
 	ScimPatch:  {Method: "PATCH", Pattern: "/api/v2/scim/v2/users/{id}", Alias: "/api/v2/scim/users/{id}", Writes: true},
 	ScimDelete: {Method: "DELETE", Pattern: "/api/v2/scim/v2/users/{id}", Alias: "/api/v2/scim/users/{id}", Writes: true},
 	Token:      {Method: "POST", Pattern: "/oauth/token", Login: true},
+	UserMe:     {Method: "GET", Pattern: "/api/v2/users/me"},
 }
 
 // probeable lists the routes discovery knows how to probe, in its order:

@@ -28,6 +28,7 @@ var handlers = map[api.RouteID]func(*Server, *reqCtx){
 	api.ScimPatch:  (*Server).scimPatch,
 	api.ScimDelete: (*Server).scimDelete,
 	api.Token:      (*Server).token,
+	api.UserMe:     (*Server).getMe,
 }
 
 // routeHandlers builds s's handler of every route it serves, indexed by
