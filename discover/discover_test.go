@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/scenarios"
 	"github.com/ratelab/ratelab/target"
@@ -285,5 +286,29 @@ func TestOverLoopback(t *testing.T) {
 	f := res.Findings[0]
 	if f.Algorithm != "token-bucket" || math.Abs(f.RatePerMin-300) > 30 || f.Scope != "token" || len(f.SharesWith) == 0 {
 		t.Fatalf("over loopback: %+v", f)
+	}
+}
+
+// TestRoutesAgreeWithTable holds discovery's routes to the api table:
+// each is a route scenarios may name (so the gateway serves and limits
+// it), the defaults are its reads, and Check accepts them all.
+func TestRoutesAgreeWithTable(t *testing.T) {
+	known := map[string]bool{}
+	for _, n := range api.ScenarioRoutes() {
+		known[n] = true
+	}
+	for _, id := range api.Probeable() {
+		if !known[id.String()] {
+			t.Errorf("discovery probes %s, which scenarios cannot name", id)
+		}
+	}
+	for _, r := range DefaultRoutes {
+		if id, ok := api.RouteNamed(r); !ok || id.Route().Writes {
+			t.Errorf("default route %s is not a read of the table", r)
+		}
+	}
+	s := &Setup{Target: target.Spec{Scenario: &scenarios.Scenario{Name: "x"}}, AllowWrites: true, Routes: probeable(true)}
+	if err := s.Check(); err != nil {
+		t.Error(err)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/target"
 )
@@ -19,7 +21,19 @@ const (
 
 // DefaultRoutes are probed when none are named: two reads of the users
 // service (and, with writes allowed, a no-op PATCH).
-var DefaultRoutes = []string{"GET /api/v2/users/{id}", "GET /api/v2/users"}
+var DefaultRoutes = probeable(false)
+
+// probeable returns the names of the routes discovery can probe, in its
+// order; writes only when writes is true.
+func probeable(writes bool) []string {
+	var names []string
+	for _, id := range api.Probeable() {
+		if writes || !id.Route().Writes {
+			names = append(names, id.Route().Name())
+		}
+	}
+	return names
+}
 
 // ErrUsage marks bad options; it is target.ErrUsage, so every package
 // wraps the same way.
@@ -61,11 +75,7 @@ func (s *Setup) routes() []string {
 	if len(s.Routes) > 0 {
 		return s.Routes
 	}
-	r := append([]string(nil), DefaultRoutes...)
-	if s.AllowWrites {
-		r = append(r, "PATCH /api/v2/users/{id}")
-	}
-	return r
+	return probeable(s.AllowWrites)
 }
 
 func (s *Setup) defaults() {
@@ -81,14 +91,12 @@ func (s *Setup) defaults() {
 func (s *Setup) Check() error {
 	s.defaults()
 	for _, r := range s.routes() {
-		switch r {
-		case "GET /api/v2/users/{id}", "GET /api/v2/users":
-		case "PATCH /api/v2/users/{id}":
-			if !s.AllowWrites {
-				return fmt.Errorf("%w: %s writes: pass --allow-writes (it only re-sends the current values)", ErrUsage, r)
-			}
-		default:
-			return fmt.Errorf("%w: cannot probe %q (valid: GET /api/v2/users/{id}, GET /api/v2/users, PATCH /api/v2/users/{id})", ErrUsage, r)
+		id, ok := api.RouteNamed(r)
+		switch {
+		case !ok || !slices.Contains(api.Probeable(), id):
+			return fmt.Errorf("%w: cannot probe %q (valid: %s)", ErrUsage, r, strings.Join(probeable(true), ", "))
+		case id.Route().Writes && !s.AllowWrites:
+			return fmt.Errorf("%w: %s writes: pass --allow-writes (it only re-sends the current values)", ErrUsage, r)
 		}
 	}
 	if s.Target.Timeout == 0 {
@@ -123,10 +131,11 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 		for _, r := range s.routes() {
 			method, path, _ := strings.Cut(r, " ")
 			e := Endpoint{Route: r, Method: method, User: user}
-			switch r {
-			case "GET /api/v2/users":
+			id, _ := api.RouteNamed(r)
+			switch {
+			case id == api.UsersList:
 				e.Path = "/api/v2/users?pageSize=1"
-			case "PATCH /api/v2/users/{id}":
+			case id.Route().Writes:
 				e.Write = true
 			default:
 				e.Path = strings.Replace(path, "{id}", url.PathEscape(user), 1)

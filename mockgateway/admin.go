@@ -7,7 +7,6 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // AdminPrefix is the reserved path prefix of the admin endpoints: health,
@@ -74,18 +73,23 @@ func (m *metrics) observe(rc *reqCtx) {
 	}
 }
 
-func (s *Server) adminRoutes(r *mux.Router) {
-	r.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
+// adminRoutes adds the admin endpoints to r; they serve the Server in
+// the request's context.
+func adminRoutes(r *mux.Router) {
+	r.HandleFunc("/health", func(w http.ResponseWriter, req *http.Request) {
+		s := serverOf(req)
 		w.Header().Set("Content-Type", "application/json")
 		writeJSONBody(w, map[string]string{"status": "ok", "scenario": s.sc.Name})
 	}).Methods(http.MethodGet)
-	r.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
+	r.HandleFunc("/stats", func(w http.ResponseWriter, req *http.Request) {
+		s := serverOf(req)
 		w.Header().Set("Content-Type", "application/json")
 		writeJSONBody(w, map[string]any{"scenario": s.sc.Name, "requests": s.Requests(), "buckets": s.model.Stats(s.clock.Now())})
 	}).Methods(http.MethodGet)
-	r.HandleFunc("/reset", func(w http.ResponseWriter, _ *http.Request) {
+	r.HandleFunc("/reset", func(w http.ResponseWriter, req *http.Request) {
+		s := serverOf(req)
 		s.model.Reset(s.clock.Now())
 		w.WriteHeader(http.StatusNoContent)
 	}).Methods(http.MethodPost)
-	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.HandleFunc("/metrics", func(w http.ResponseWriter, req *http.Request) { serverOf(req).promHTTP.ServeHTTP(w, req) }).Methods(http.MethodGet)
 }

@@ -125,6 +125,14 @@ func (p userPatch) apply(u *User) {
 	}
 }
 
+// getMe answers GET /api/v2/users/me, the user a token belongs to. Every
+// token the mock mints is a client-credentials token, which has no user:
+// the real API answers those 400 bad.request.
+func (s *Server) getMe(rc *reqCtx) {
+	s.writeError(rc, http.StatusBadRequest, "bad.request",
+		"This request requires a user context. Client credentials cannot be used for requests to this resource.", nil)
+}
+
 func (s *Server) badJSON(rc *reqCtx, err error) {
 	s.writeError(rc, http.StatusBadRequest, "bad.request", "The request could not be understood by the server due to malformed syntax: "+err.Error(), nil)
 }

@@ -20,15 +20,15 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"path"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/internal/hdr"
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -66,9 +66,13 @@ type Server struct {
 	auth      *auth
 	log       *accessLog
 	metrics   *metrics
-	router    *mux.Router
-	cacheMu   sync.RWMutex
-	matched   map[routeKey]matchedRoute
+	// handlers holds the handler of each route served, by route; served
+	// is the set of those routes.
+	handlers   []*apiHandler
+	served     api.Set
+	noRoute    http.Handler
+	notAllowed http.Handler
+	promHTTP   http.Handler // the admin /metrics endpoint
 
 	mu  sync.Mutex // guards rng
 	rng *rand.Rand
@@ -103,64 +107,22 @@ func New(opts Options) (*Server, error) {
 	}
 	s.ra = sc.RetryAfterPolicy()
 	s.rng = rand.New(rand.NewPCG(s.seed, 0x6661756c74))
-	s.users = newStore(sc.Gateway.Users.Count, sc.Gateway.Users.IDs, sc.Gateway.Users.Domain, s.seed, s.start)
+	s.users = newStore(sc.Gateway.Users.Count, sc.Gateway.Users.Sequential, sc.Gateway.Users.Domain, s.seed, s.start)
 	if s.auth, err = newAuth(sc, s.seed, s.start); err != nil {
 		return nil, err
 	}
 	s.metrics = newMetrics()
 	s.log = newAccessLog(opts.Log, s.start)
 	s.log.header(sc, s.seed, opts.Version)
-	s.router = s.routesTable()
-	s.matched = map[routeKey]matchedRoute{}
+	s.handlers, s.served = s.routeHandlers()
+	s.noRoute = s.wrap("", nil, func(rc *reqCtx) {
+		s.writeError(rc, http.StatusNotFound, "not.found", "The requested resource was not found", nil)
+	})
+	s.notAllowed = s.wrap("", nil, func(rc *reqCtx) {
+		s.writeError(rc, http.StatusMethodNotAllowed, "method.not.allowed", "HTTP method "+rc.r.Method+" is not supported on "+rc.r.URL.Path, nil)
+	})
+	s.promHTTP = promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 	return s, nil
-}
-
-// ServeHTTP serves the gateway. API routes that gorilla/mux has matched
-// once for a method and path are remembered, so a load test's repeated
-// requests skip the router's regular expressions; everything else (admin,
-// 404, 405, unclean paths) goes through the router every time.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	k := routeKey{r.Method, r.URL.Path}
-	s.cacheMu.RLock()
-	m, ok := s.matched[k]
-	s.cacheMu.RUnlock()
-	if ok {
-		m.h.serve(w, r, m.userID)
-		return
-	}
-	var rm mux.RouteMatch
-	if isClean(k.path) && s.router.Match(r, &rm) && rm.MatchErr == nil {
-		if h, ok := rm.Handler.(*apiHandler); ok {
-			s.cacheMu.Lock()
-			if len(s.matched) < maxMatched {
-				s.matched[k] = matchedRoute{h, rm.Vars["userId"]}
-			}
-			s.cacheMu.Unlock()
-			h.serve(w, r, rm.Vars["userId"])
-			return
-		}
-	}
-	s.router.ServeHTTP(w, r)
-}
-
-// maxMatched bounds the route cache: user ids make paths distinct.
-const maxMatched = 1 << 16
-
-type routeKey struct{ method, path string }
-
-type matchedRoute struct {
-	h      *apiHandler
-	userID string // the path's {id}; the only variable routes have
-}
-
-// isClean reports whether gorilla/mux would serve p without redirecting
-// to a cleaned path.
-func isClean(p string) bool {
-	if p == "" || p[0] != '/' {
-		return false
-	}
-	c := path.Clean(p)
-	return c == p || strings.HasSuffix(p, "/") && c+"/" == p
 }
 
 // Close writes the background-load summary and flushes the access log. It
@@ -195,67 +157,6 @@ func (s *Server) Clients() []Credentials {
 	return out
 }
 
-func (s *Server) routesTable() *mux.Router {
-	r := mux.NewRouter()
-	r.NotFoundHandler = s.wrap("", nil, func(rc *reqCtx) {
-		s.writeError(rc, http.StatusNotFound, "not.found", "The requested resource was not found", nil)
-	})
-	r.MethodNotAllowedHandler = s.wrap("", nil, func(rc *reqCtx) {
-		s.writeError(rc, http.StatusMethodNotAllowed, "method.not.allowed", "HTTP method "+rc.r.Method+" is not supported on "+rc.r.URL.Path, nil)
-	})
-	r.Handle("/oauth/token", s.wrap("POST /oauth/token", nil, s.token)).Methods(http.MethodPost)
-
-	// Subrouters by prefix keep the number of path regexps tried per
-	// request small.
-	users := r.PathPrefix("/api/v2/users").Subrouter()
-	scim := r.PathPrefix("/api/v2/scim").Subrouter()
-	for _, sub := range []*mux.Router{users, scim} {
-		sub.NotFoundHandler, sub.MethodNotAllowedHandler = r.NotFoundHandler, r.MethodNotAllowedHandler
-	}
-	api := func(pattern string, h func(*reqCtx)) {
-		method, path, _ := strings.Cut(pattern, " ")
-		sub := users
-		rest := strings.TrimPrefix(path, "/api/v2/users")
-		if p, ok := strings.CutPrefix(path, "/api/v2/scim"); ok {
-			sub, rest = scim, p
-		}
-		muxPath := strings.ReplaceAll(rest, "{id}", "{userId}")
-		if muxPath == "" {
-			sub.Handle("", s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
-		} else {
-			sub.Handle(muxPath, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
-		}
-		if legacy, ok := strings.CutPrefix(muxPath, "/v2/"); ok {
-			scim.Handle("/"+legacy, s.wrap(pattern, s.routeFor(pattern), s.authed(h))).Methods(method)
-		}
-	}
-	api("GET /api/v2/users", s.listUsers)
-	api("GET /api/v2/users/{id}", s.getUser)
-	api("PATCH /api/v2/users/{id}", s.patchUser)
-	if s.putEnabled() {
-		api("PUT /api/v2/users/{id}", s.putUser)
-	}
-	api("GET /api/v2/scim/v2/users", s.scimList)
-	api("POST /api/v2/scim/v2/users", s.scimCreate)
-	api("GET /api/v2/scim/v2/users/{id}", s.scimGet)
-	api("PUT /api/v2/scim/v2/users/{id}", s.scimPut)
-	api("PATCH /api/v2/scim/v2/users/{id}", s.scimPatch)
-	api("DELETE /api/v2/scim/v2/users/{id}", s.scimDelete)
-	s.adminRoutes(r.PathPrefix(AdminPrefix).Subrouter())
-	return r
-}
-
-// putEnabled reports whether the scenario enables PUT /api/v2/users/{id},
-// which the real API lacks, by listing it among its routes.
-func (s *Server) putEnabled() bool {
-	for _, r := range s.sc.Gateway.Routes {
-		if r.Match == "PUT /api/v2/users/{id}" {
-			return true
-		}
-	}
-	return false
-}
-
 // routeFor returns the limit route for pattern, or the "*" route.
 func (s *Server) routeFor(pattern string) *limit.Route {
 	if r, ok := s.routes[pattern]; ok {
@@ -276,6 +177,7 @@ func (s *Server) routeLatency(pattern string) *scenarios.Latency {
 type reqCtx struct {
 	w       *statusWriter
 	r       *http.Request
+	id      api.RouteID
 	pattern string
 	route   *limit.Route
 	cid     string
@@ -337,15 +239,15 @@ func (s *Server) latency(l *scenarios.Latency) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var d float64
-	switch l.Dist {
-	case "constant":
+	switch l.ParsedDist {
+	case scenarios.Constant:
 		d = float64(s.sc.Scaled(l.Value.D()))
-	case "uniform":
+	case scenarios.Uniform:
 		lo, hi := float64(s.sc.Scaled(l.Min.D())), float64(s.sc.Scaled(l.Max.D()))
 		d = lo + s.rng.Float64()*(hi-lo)
-	case "normal":
+	case scenarios.Normal:
 		d = float64(s.sc.Scaled(l.Mean.D())) + s.rng.NormFloat64()*float64(s.sc.Scaled(l.Stddev.D()))
-	case "lognormal":
+	case scenarios.Lognormal:
 		m, sd := float64(s.sc.Scaled(l.Mean.D())), float64(s.sc.Scaled(l.Stddev.D()))
 		sigma2 := math.Log(1 + sd*sd/(m*m))
 		d = math.Exp(math.Log(m) - sigma2/2 + s.rng.NormFloat64()*math.Sqrt(sigma2))
@@ -357,12 +259,13 @@ func (s *Server) latency(l *scenarios.Latency) time.Duration {
 // rate limiting (when route is not nil), faults, latency, the handler, and
 // the access-log record written after the response.
 func (s *Server) wrap(pattern string, route *limit.Route, h func(*reqCtx)) http.Handler {
-	return &apiHandler{s, pattern, route, h}
+	return &apiHandler{s: s, pattern: pattern, route: route, h: h}
 }
 
 // apiHandler is a route's handler behind wrap's middleware.
 type apiHandler struct {
 	s       *Server
+	id      api.RouteID // the api route, when pattern names one
 	pattern string
 	route   *limit.Route
 	h       func(*reqCtx)
@@ -377,7 +280,7 @@ func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, userID string
 	rc := reqCtxPool.Get().(*reqCtx)
 	defer reqCtxPool.Put(rc)
 	consulted, enc := rc.dec.Buckets[:0], rc.enc // kept: reused
-	*rc = reqCtx{r: r, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.clock.Now(), userID: userID, enc: enc}
+	*rc = reqCtx{r: r, id: a.id, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.clock.Now(), userID: userID, enc: enc}
 	rc.sw.ResponseWriter = w
 	rc.dec.Buckets = consulted
 	rc.w = &rc.sw
@@ -484,7 +387,7 @@ func (s *Server) fault(rc *reqCtx) bool {
 		panic(http.ErrAbortHandler)
 	}
 	for _, e := range f.Errors {
-		if len(e.Routes) > 0 && !contains(e.Routes, rc.pattern) {
+		if e.Only != 0 && !e.Only.Has(rc.id) {
 			continue
 		}
 		if e.Rate > 0 && s.draw() < e.Rate {
@@ -512,15 +415,6 @@ func serverErrorCode(status int) string {
 		return "gateway.timeout"
 	}
 	return "internal.server.error"
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ErrorBody is the Genesys Cloud error body.

@@ -274,6 +274,8 @@ func TestErrorStatuses(t *testing.T) {
 		{"too large", "PATCH", "/api/v2/users/user-00001", `{"version":1,"title":"` + strings.Repeat("x", 2000) + `"}`, 413, "request.entity.too.large"},
 		{"put disabled", "PUT", "/api/v2/users/user-00001", `{"email":"a@b"}`, 405, "method.not.allowed"},
 		{"unknown path", "GET", "/api/v2/nothing", "", 404, "not.found"},
+		{"me without a user", "GET", "/api/v2/users/me", "", 400, "bad.request"},
+		{"me is no user id to patch", "PATCH", "/api/v2/users/me", `{"version":1}`, 404, "not.found"},
 	}
 	for _, c := range cases {
 		h.clock.Add(time.Minute)

@@ -96,7 +96,7 @@ func uuid(rng *rand.Rand) string {
 // newStore seeds count users deterministically from seed. The users are
 // allocated together: a comparison builds a gateway, and so its users,
 // for every run.
-func newStore(count int, ids, domain string, seed uint64, now time.Time) *store {
+func newStore(count int, sequential bool, domain string, seed uint64, now time.Time) *store {
 	rng := rand.New(rand.NewPCG(seed, 0x75736572))
 	s := &store{users: make(map[string]*User, count), ids: make([]string, 0, count), rng: rng}
 	div := Division{ID: uuid(rng), Name: "Home Division"}
@@ -106,7 +106,7 @@ func newStore(count int, ids, domain string, seed uint64, now time.Time) *store 
 	var buf []byte
 	for i := range users {
 		id := uuid(rng)
-		if ids == "sequential" {
+		if sequential {
 			id = fmt.Sprintf("user-%05d", i+1)
 		}
 		fi, li := rng.IntN(len(firstNames)), rng.IntN(len(lastNames))

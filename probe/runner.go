@@ -24,6 +24,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
@@ -90,17 +91,9 @@ type Progress struct {
 	Elapsed                 time.Duration
 }
 
-// happyPath is how many requests an operation needs when nothing fails.
-func happyPath(op string) int {
-	switch op {
-	case "update-user", "scim-update":
-		return 2
-	}
-	return 1
-}
-
 type runner struct {
 	cfg   Config
+	op    api.Operation
 	clock clock.Scheduler
 	start time.Time
 
@@ -118,10 +111,11 @@ type runner struct {
 // data. When ctx ends, no new operation starts, in-flight requests get
 // cfg.Grace to finish, and everything recorded is written.
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
-	if err := cfg.check(); err != nil {
+	op, err := cfg.check()
+	if err != nil {
 		return nil, err
 	}
-	r := &runner{cfg: cfg, clock: cfg.Clock}
+	r := &runner{cfg: cfg, op: op, clock: cfg.Clock}
 	if r.clock == nil {
 		r.clock = &clock.Real{}
 	}
@@ -136,7 +130,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	h := cfg.Header
 	h.Schema, h.Type, h.Start = Schema, "header", r.start.UTC().Format(time.RFC3339Nano)
 	h.Operation, h.Ops, h.Concurrency, h.Rate, h.Seed = cfg.Operation, len(cfg.Work), cfg.Concurrency, cfg.Rate, cfg.Seed
-	h.MaxAttempts, h.MaxRequests, h.MaxDuration, h.HappyPath = cfg.MaxAttempts, cfg.MaxRequests, int64(cfg.MaxDuration), happyPath(cfg.Operation)
+	h.MaxAttempts, h.MaxRequests, h.MaxDuration, h.HappyPath = cfg.MaxAttempts, cfg.MaxRequests, int64(cfg.MaxDuration), r.op.HappyPath()
 	if cfg.Rate > 0 {
 		h.Arrival = "constant"
 		if cfg.Poisson {
@@ -196,7 +190,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	s.ElapsedNS = int64(r.clock.Now().Sub(r.start))
 	s.Interrupted = ctx.Err() != nil
 	s.CapReached = r.capHit
-	s.finish(happyPath(cfg.Operation))
+	s.finish(r.op.HappyPath())
 	r.mu.Unlock()
 	r.write(&Final{Schema: Schema, Type: "summary", Summary: s})
 	r.mu.Lock()
@@ -225,26 +219,20 @@ func (s *Summary) finish(happy int) {
 	}
 }
 
-func (c *Config) check() error {
+// check validates c and returns its operation.
+func (c *Config) check() (api.Operation, error) {
+	op, known := api.OperationNamed(c.Operation)
 	switch {
 	case len(c.Agents) == 0:
-		return errors.New("probe: no client")
-	case happyPath(c.Operation) == 0 || !knownOp(c.Operation):
-		return fmt.Errorf("probe: unknown operation %q", c.Operation)
+		return op, errors.New("probe: no client")
+	case !known:
+		return op, fmt.Errorf("probe: unknown operation %q", c.Operation)
 	case c.Rate <= 0 && c.Concurrency <= 0:
-		return errors.New("probe: need a concurrency or a rate")
+		return op, errors.New("probe: need a concurrency or a rate")
 	case c.MaxAttempts <= 0 || c.MaxRequests <= 0 || c.MaxDuration <= 0:
-		return fmt.Errorf("probe: safety caps must be positive (max attempts %d, max requests %d, max duration %v)", c.MaxAttempts, c.MaxRequests, c.MaxDuration)
+		return op, fmt.Errorf("probe: safety caps must be positive (max attempts %d, max requests %d, max duration %v)", c.MaxAttempts, c.MaxRequests, c.MaxDuration)
 	}
-	return nil
-}
-
-func knownOp(op string) bool {
-	switch op {
-	case "update-user", "patch-user", "put-user", "scim-update", "get-user":
-		return true
-	}
-	return false
+	return op, nil
 }
 
 func (r *runner) write(rec any) {
@@ -350,65 +338,53 @@ func (r *runner) openLoop(ctx, reqCtx context.Context) {
 	}
 }
 
-// step is one request of an operation.
-type step struct {
-	method, route string
-}
-
 // opState walks an operation's requests.
 type opState struct {
-	op       string
+	op       *api.Operation
 	item     Item
 	version  int64
 	etag     string
 	needRead bool
 }
 
-func (s *opState) next() step {
-	switch s.op {
-	case "get-user":
-		return step{"GET", "GET /api/v2/users/{id}"}
-	case "put-user":
-		return step{"PUT", "PUT /api/v2/users/{id}"}
-	case "scim-update":
-		if s.needRead {
-			return step{"GET", "GET /api/v2/scim/v2/users/{id}"}
-		}
-		return step{"PATCH", "PATCH /api/v2/scim/v2/users/{id}"}
-	}
+// next returns the route of the operation's next request: its read when
+// one is due, else the request that completes it.
+func (s *opState) next() api.RouteID {
 	if s.needRead {
-		return step{"GET", "GET /api/v2/users/{id}"}
+		return s.op.Read
 	}
-	return step{"PATCH", "PATCH /api/v2/users/{id}"}
+	return s.op.Do
 }
 
-func (s *opState) send(ctx context.Context, c *client.Client, st step) (*client.Response, error) {
+func (s *opState) send(ctx context.Context, c *client.Client, route api.RouteID) (*client.Response, error) {
 	id := s.item.User
-	switch st.route {
-	case "GET /api/v2/users/{id}":
+	switch route {
+	case api.UserGet:
 		resp, u, err := c.GetUser(ctx, id)
 		if u != nil {
 			s.version = u.Version
 		}
 		return resp, err
-	case "PATCH /api/v2/users/{id}":
+	case api.UserPatch:
 		return c.PatchUser(ctx, id, s.version, s.item.Changes)
-	case "PUT /api/v2/users/{id}":
+	case api.UserPut:
 		return c.PutUser(ctx, id, s.item.Changes)
-	case "GET /api/v2/scim/v2/users/{id}":
+	case api.ScimGet:
 		resp, err := c.ScimGet(ctx, id)
 		if resp != nil {
 			s.etag = resp.ETag
 		}
 		return resp, err
+	case api.ScimPatch:
+		return c.ScimUpdate(ctx, id, s.etag, s.item.Changes)
 	}
-	return c.ScimUpdate(ctx, id, s.etag, s.item.Changes)
+	panic("probe: no client call for " + route.String())
 }
 
 // advance moves past a successful request; it reports whether the
 // operation is complete.
-func (s *opState) advance(st step) bool {
-	if st.method == "GET" && s.op != "get-user" {
+func (s *opState) advance(route api.RouteID) bool {
+	if route != s.op.Do {
 		s.needRead = false
 		return false
 	}
@@ -429,151 +405,191 @@ func (r *runner) reserve() bool {
 	return true
 }
 
-// operation runs work item i to completion, failure or a cap.
-func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended time.Time) {
-	ag := r.cfg.Agents[i%len(r.cfg.Agents)]
-	item := r.cfg.Work[i]
-	st := &opState{op: r.cfg.Operation, item: item, version: item.Version,
-		needRead: r.cfg.Operation == "update-user" || r.cfg.Operation == "scim-update" || (r.cfg.Operation == "patch-user" && item.Version == 0)}
-	deadline := r.start.Add(r.cfg.MaxDuration)
-	next := intended
-	attempts, failures, lastStatus := 0, 0, 0
+// opRun is one operation in progress: its work item, its requests' state,
+// and the counts its records carry.
+type opRun struct {
+	r          *runner
+	ctx        context.Context // ends the operation
+	reqCtx     context.Context // carries its requests, with a grace period
+	ag         *Agent
+	i, worker  int
+	intended   time.Time
+	deadline   time.Time
+	next       time.Time // when the next attempt is due
+	st         opState
+	attempts   int
+	failures   int
+	lastStatus int
 	// Each attempt's record in turn, then the operation's: Observe may not
 	// keep them, so one allocation serves them all.
-	recs := new(struct {
+	recs struct {
 		at Attempt
 		op Operation
-	})
-	rec := &recs.at
-	finish := func(ok bool, reason string) {
-		end := r.clock.Now()
-		r.mu.Lock()
-		if ok {
-			r.sum.Succeeded++
-		} else if reason != "interrupted" {
-			r.sum.Failed++
+	}
+}
+
+// operation runs work item i to completion, failure or a cap.
+func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended time.Time) {
+	item := r.cfg.Work[i]
+	o := &opRun{r: r, ctx: ctx, reqCtx: reqCtx, ag: r.cfg.Agents[i%len(r.cfg.Agents)], i: i, worker: worker,
+		intended: intended, deadline: r.start.Add(r.cfg.MaxDuration), next: intended}
+	o.st = opState{op: &r.op, item: item, version: item.Version,
+		needRead: r.op.ReadFirst == api.Always || r.op.ReadFirst == api.WithoutVersion && item.Version == 0}
+	for {
+		drop, why := o.wait()
+		if why == "" {
+			why = o.attempt(drop)
 		}
-		recs.op = Operation{Schema: Schema, Type: "operation", Op: i + 1, Worker: worker, User: item.User, StartNS: r.ns(intended), EndNS: r.ns(end),
-			Attempts: attempts, OK: ok, Status: lastStatus, Reason: reason}
-		r.writeLocked(&recs.op)
-		p := Progress{Total: r.sum.Ops, Done: r.sum.Succeeded + r.sum.Failed, OK: r.sum.Succeeded, Failed: r.sum.Failed,
-			Attempts: r.sum.Attempts, Throttled: r.sum.Throttled, Elapsed: end.Sub(r.start)}
-		r.mu.Unlock()
-		if r.cfg.Progress != nil {
-			r.cfg.Progress(p)
+		if why != "" {
+			o.finish(why == "ok", why)
+			return
 		}
 	}
-	for {
-		// Wait until the strategy's chosen time, then ask its pacer.
-		now := r.clock.Now()
-		if next.After(deadline) {
-			r.noteCap("time-cap")
-			finish(false, "time-cap")
-			return
+}
+
+// wait waits until the next attempt is due, then for the pacer's go
+// (drop: the pacer drops it locally). why is the reason the operation
+// ends instead, or "".
+func (o *opRun) wait() (drop bool, why string) {
+	r := o.r
+	now := r.clock.Now()
+	if o.next.After(o.deadline) {
+		r.noteCap("time-cap")
+		return false, "time-cap"
+	}
+	if d := o.next.Sub(now); d > 0 {
+		if r.clock.Sleep(o.ctx, d) != nil {
+			return false, "interrupted"
 		}
-		if d := next.Sub(now); d > 0 {
-			if r.clock.Sleep(ctx, d) != nil {
-				finish(false, "interrupted")
-				return
-			}
+	}
+	// In turn, ask the pacer until it says go: a wait reserves nothing,
+	// so a pause decided while this send waited still applies to it.
+	drop, why = r.pace(o.ctx, o.ag, o.deadline)
+	if why != "" {
+		if why == "time-cap" {
+			r.noteCap(why)
 		}
-		// In turn, ask the pacer until it says go: a wait reserves
-		// nothing, so a pause decided while this send waited still
-		// applies to it.
-		drop, why := r.pace(ctx, ag, deadline)
-		if why != "" {
-			if why == "time-cap" {
-				r.noteCap(why)
-			}
-			finish(false, why)
-			return
+		return false, why
+	}
+	if o.ctx.Err() != nil {
+		return false, "interrupted"
+	}
+	if o.attempts >= r.cfg.MaxAttempts {
+		return false, "attempt-cap"
+	}
+	return drop, ""
+}
+
+// attempt sends (or drops) the next request, asks the strategy what
+// next, and records the attempt. It returns the reason the operation
+// ends ("ok" when it is complete), or "" to go on.
+func (o *opRun) attempt(drop bool) string {
+	r := o.r
+	route := o.st.next()
+	rt := route.Route()
+	rec := &o.recs.at
+	*rec = Attempt{Schema: Schema, Type: "attempt", Op: o.i + 1, Worker: o.worker, Client: o.ag.Name, Attempt: o.attempts + 1,
+		Method: rt.Method, Route: rt.Name(), IntendedNS: r.ns(o.next)}
+	var out strategy.Outcome
+	var resp *client.Response
+	sent := r.clock.Now()
+	rec.SentNS = r.ns(sent)
+	if drop {
+		rec.LocalDrop = true
+		out = strategy.Outcome{Retryable: true}
+	} else {
+		if !r.reserve() {
+			return "request-cap"
 		}
-		if ctx.Err() != nil {
-			finish(false, "interrupted")
-			return
-		}
-		if attempts >= r.cfg.MaxAttempts {
-			finish(false, "attempt-cap")
-			return
-		}
-		s := st.next()
-		*rec = Attempt{Schema: Schema, Type: "attempt", Op: i + 1, Worker: worker, Client: ag.Name, Attempt: attempts + 1, Method: s.method, Route: s.route, IntendedNS: r.ns(next)}
-		var out strategy.Outcome
-		var resp *client.Response
 		var err error
-		sent := r.clock.Now()
-		rec.SentNS = r.ns(sent)
-		if drop {
-			rec.LocalDrop = true
-			out = strategy.Outcome{Retryable: true}
-		} else {
-			if !r.reserve() {
-				finish(false, "request-cap")
-				return
-			}
-			resp, err = st.send(reqCtx, ag.Client, s)
-			rec.LatencyNS = int64(r.clock.Now().Sub(sent))
-			out = classify(resp, err, rec, st, r.clock.Now())
+		resp, err = o.st.send(o.reqCtx, o.ag.Client, route)
+		rec.LatencyNS = int64(r.clock.Now().Sub(sent))
+		out = classify(resp, err, rec, &o.st, r.clock.Now())
+	}
+	o.attempts++
+	if resp != nil {
+		o.lastStatus = resp.Status
+	}
+	ok2xx := resp != nil && resp.Status >= 200 && resp.Status < 300
+	complete := o.decide(route, &out, ok2xx)
+	r.mu.Lock()
+	r.sum.Attempts++
+	if ok2xx {
+		r.sum.OKAttempts++
+	}
+	if out.Throttled {
+		r.sum.Throttled++
+	}
+	if rec.LocalDrop {
+		r.sum.LocalDrops++
+	}
+	r.writeLocked(rec)
+	r.mu.Unlock()
+	switch rec.Decision {
+	case DecisionDone:
+		if complete {
+			return "ok"
 		}
-		attempts++
-		if resp != nil {
-			lastStatus = resp.Status
-		}
-		out.Now = r.clock.Now()
-		if out.Retryable {
-			failures++
-		}
-		out.Attempt = failures
-		ag.mu.Lock()
-		d := ag.Policy.After(out, ag.Rand)
-		ag.mu.Unlock()
-		ok2xx := resp != nil && resp.Status >= 200 && resp.Status < 300
-		complete := false
-		switch {
-		case ok2xx:
-			complete = st.advance(s)
-			rec.Decision = DecisionDone
-			next = out.Now
-		case !out.Retryable:
-			rec.Decision = DecisionFail
-		case d.Stop:
-			rec.Decision = DecisionStop
-		case attempts >= r.cfg.MaxAttempts:
-			rec.Decision = DecisionCap
-		default:
-			rec.Decision = DecisionRetry
-			rec.WaitNS = int64(d.Wait)
-			next = out.Now.Add(d.Wait)
-		}
-		r.mu.Lock()
-		r.sum.Attempts++
-		if ok2xx {
-			r.sum.OKAttempts++
-		}
-		if out.Throttled {
-			r.sum.Throttled++
-		}
-		if rec.LocalDrop {
-			r.sum.LocalDrops++
-		}
-		r.writeLocked(rec)
-		r.mu.Unlock()
-		switch rec.Decision {
-		case DecisionDone:
-			if complete {
-				finish(true, "ok")
-				return
-			}
-		case DecisionFail:
-			finish(false, fmt.Sprintf("status-%d", rec.Status))
-			return
-		case DecisionStop:
-			finish(false, "strategy-stop")
-			return
-		case DecisionCap:
-			finish(false, "attempt-cap")
-			return
-		}
+	case DecisionFail:
+		return fmt.Sprintf("status-%d", rec.Status)
+	case DecisionStop:
+		return "strategy-stop"
+	case DecisionCap:
+		return "attempt-cap"
+	}
+	return ""
+}
+
+// decide asks the strategy about out, sets the attempt's decision and
+// when the next attempt is due, and reports whether the operation is
+// complete.
+func (o *opRun) decide(route api.RouteID, out *strategy.Outcome, ok2xx bool) (complete bool) {
+	r, ag, rec := o.r, o.ag, &o.recs.at
+	out.Now = r.clock.Now()
+	if out.Retryable {
+		o.failures++
+	}
+	out.Attempt = o.failures
+	ag.mu.Lock()
+	d := ag.Policy.After(*out, ag.Rand)
+	ag.mu.Unlock()
+	switch {
+	case ok2xx:
+		complete = o.st.advance(route)
+		rec.Decision = DecisionDone
+		o.next = out.Now
+	case !out.Retryable:
+		rec.Decision = DecisionFail
+	case d.Stop:
+		rec.Decision = DecisionStop
+	case o.attempts >= r.cfg.MaxAttempts:
+		rec.Decision = DecisionCap
+	default:
+		rec.Decision = DecisionRetry
+		rec.WaitNS = int64(d.Wait)
+		o.next = out.Now.Add(d.Wait)
+	}
+	return complete
+}
+
+// finish records the operation's end and reports progress.
+func (o *opRun) finish(ok bool, reason string) {
+	r := o.r
+	end := r.clock.Now()
+	r.mu.Lock()
+	if ok {
+		r.sum.Succeeded++
+	} else if reason != "interrupted" {
+		r.sum.Failed++
+	}
+	o.recs.op = Operation{Schema: Schema, Type: "operation", Op: o.i + 1, Worker: o.worker, User: o.st.item.User, StartNS: r.ns(o.intended), EndNS: r.ns(end),
+		Attempts: o.attempts, OK: ok, Status: o.lastStatus, Reason: reason}
+	r.writeLocked(&o.recs.op)
+	p := Progress{Total: r.sum.Ops, Done: r.sum.Succeeded + r.sum.Failed, OK: r.sum.Succeeded, Failed: r.sum.Failed,
+		Attempts: r.sum.Attempts, Throttled: r.sum.Throttled, Elapsed: end.Sub(r.start)}
+	r.mu.Unlock()
+	if r.cfg.Progress != nil {
+		r.cfg.Progress(p)
 	}
 }
 
@@ -611,7 +627,7 @@ func classify(resp *client.Response, err error, rec *Attempt, st *opState, now t
 		o.Retryable, o.Throttled = true, o.HasRetryAfter
 	case s >= 500:
 		o.Retryable = true
-	case s == http.StatusConflict && (st.op == "update-user" || st.op == "scim-update" || st.op == "patch-user"):
+	case s == http.StatusConflict && st.op.RereadOn409:
 		o.Retryable = true
 		st.needRead = true
 	case s == http.StatusUnauthorized:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
 	"github.com/ratelab/ratelab/scenarios"
@@ -71,7 +72,8 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	}
 	spec := o.Target
 	spec.Scenario, spec.Seed, spec.Version = o.Scenario, o.Seed, o.Version
-	spec.Writes = o.Operation != "get-user"
+	op, _ := api.OperationNamed(o.Operation)
+	spec.Writes = op.Writes()
 	t, err := target.Open(spec)
 	if err != nil {
 		return nil, err
@@ -103,8 +105,8 @@ func (o *Options) resolve() error {
 	if o.Operation == "" {
 		o.Operation = w.Operation
 	}
-	if !knownOp(o.Operation) {
-		return usagef("unknown operation %q (valid: %s)", o.Operation, strings.Join(scenarios.Operations, ", "))
+	if _, ok := api.OperationNamed(o.Operation); !ok {
+		return usagef("unknown operation %q (valid: %s)", o.Operation, strings.Join(api.OperationNames(), ", "))
 	}
 	if o.Seed == 0 {
 		o.Seed = sc.Seed
@@ -114,7 +116,7 @@ func (o *Options) resolve() error {
 		if w.Rate != nil {
 			// Scenario rates are compressed with the rest of its time.
 			o.Rate = w.Rate.Rate.Scale(sc.TimeScale).PerSecond()
-			o.Poisson = o.Poisson || w.Arrival == "poisson"
+			o.Poisson = o.Poisson || w.Poisson
 		}
 	}
 	o.MaxAttempts = pick(o.MaxAttempts, w.MaxAttempts, 20)

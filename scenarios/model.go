@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/mockgateway/limit"
 )
 
@@ -32,9 +33,7 @@ func (s *Scenario) LimitConfig(seed uint64) limit.Config {
 		cfg.Tiers = append(cfg.Tiers, t)
 	}
 	for _, b := range g.Buckets {
-		sc, _ := limit.ParseScope(b.Scope)
-		alg, _ := limit.ParseAlgorithm(b.Algorithm)
-		sp := limit.Spec{Name: b.Name, Scope: sc, Algorithm: alg, Window: s.scale(b.Window),
+		sp := limit.Spec{Name: b.Name, Scope: b.ParsedScope, Algorithm: b.ParsedAlgorithm, Window: s.scale(b.Window),
 			Burst: b.Burst, Namespace: b.Namespace, Key: b.Key}
 		if b.Limit != nil {
 			sp.FromTier = b.Limit.FromTier
@@ -46,12 +45,12 @@ func (s *Scenario) LimitConfig(seed uint64) limit.Config {
 		cfg.Buckets = append(cfg.Buckets, sp)
 	}
 	for _, bg := range g.Background {
-		out := limit.Background{Bucket: bg.Bucket, Key: bg.Key, Poisson: bg.Pattern == "poisson"}
+		out := limit.Background{Bucket: bg.Bucket, Key: bg.Key, Poisson: bg.Poisson}
 		if bg.Rate != nil {
 			out.Rate = bg.Rate.Rate.Scale(s.TimeScale)
 		}
 		for _, b := range g.Buckets {
-			if b.Name == bg.Bucket && b.Scope == "org" && out.Key == "" {
+			if b.Name == bg.Bucket && b.ParsedScope == limit.ScopeOrg && out.Key == "" {
 				out.Key = g.Org
 			}
 		}
@@ -73,25 +72,15 @@ func (s *Scenario) LimitConfig(seed uint64) limit.Config {
 // random values compressed by TimeScale like every other duration.
 func (s *Scenario) RetryAfterPolicy() limit.RetryAfter {
 	ra := s.Gateway.RetryAfter
-	p := s.retryAfter(ra.Mode, ra.Value, ra.Min, ra.Max)
+	p := s.retryAfter(ra.ParsedMode, ra.Value, ra.Min, ra.Max)
 	for _, c := range ra.Choices {
-		p.Choices = append(p.Choices, limit.Weighted{P: c.P, Policy: s.retryAfter(c.Mode, c.Value, c.Min, c.Max)})
+		p.Choices = append(p.Choices, limit.Weighted{P: c.P, Policy: s.retryAfter(c.ParsedMode, c.Value, c.Min, c.Max)})
 	}
 	return p
 }
 
-func (s *Scenario) retryAfter(mode string, value, lo, hi Duration) limit.RetryAfter {
-	m, _ := limit.ParseRetryAfterMode(mode)
+func (s *Scenario) retryAfter(m limit.RetryAfterMode, value, lo, hi Duration) limit.RetryAfter {
 	return limit.RetryAfter{Mode: m, Value: s.scale(value), Min: s.scale(lo), Max: s.scale(hi)}
-}
-
-// operationRoutes lists the routes each probe operation sends.
-var operationRoutes = map[string][]string{
-	"get-user":    {"GET /api/v2/users/{id}"},
-	"put-user":    {"PUT /api/v2/users/{id}"},
-	"patch-user":  {"PATCH /api/v2/users/{id}"},
-	"update-user": {"GET /api/v2/users/{id}", "PATCH /api/v2/users/{id}"},
-	"scim-update": {"GET /api/v2/scim/v2/users/{id}", "PATCH /api/v2/scim/v2/users/{id}"},
 }
 
 // Capacity estimates the request rate (per second, time-compressed) that
@@ -123,10 +112,14 @@ func (s *Scenario) CapacityShape(operation string) (rate, burst float64, window 
 	}
 	best, bestBurst := 0.0, 0.0
 	var bestWindow time.Duration
-	for _, pattern := range operationRoutes[operation] {
+	op, ok := api.OperationNamed(operation)
+	if !ok {
+		return 0, 0, 0
+	}
+	for _, step := range op.Steps() {
 		var route *Route
 		for i, r := range s.Gateway.Routes {
-			if r.Match == pattern || (route == nil && r.Match == "*") {
+			if !r.Any && r.API == step || (route == nil && r.Any) {
 				route = &s.Gateway.Routes[i]
 			}
 		}

@@ -9,7 +9,6 @@
 package scenarios
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,8 +16,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/mockgateway/limit"
-	"github.com/ratelab/ratelab/probe/strategy"
 )
 
 // Scenario is one parsed scenario file.
@@ -45,6 +44,9 @@ type Scenario struct {
 	// accepts any client id and secret, and the probe uses "sync-job".
 	OpenClients bool           `yaml:"-"`
 	lines       map[string]int // field path -> line, for semantic errors
+	// unparsed holds the field paths whose text resolve could not parse;
+	// Validate reports them.
+	unparsed map[string]bool
 }
 
 // Gateway describes the mock gateway.
@@ -73,15 +75,25 @@ type Bucket struct {
 	Burst     int      `yaml:"burst"`
 	Namespace string   `yaml:"namespace"`
 	Key       string   `yaml:"key"`
+
+	// ParsedScope and ParsedAlgorithm are Scope and Algorithm, parsed at
+	// load.
+	ParsedScope     limit.Scope     `yaml:"-"`
+	ParsedAlgorithm limit.Algorithm `yaml:"-"`
 }
 
-// Route attaches buckets to one endpoint, "METHOD /path" as in KnownRoutes,
-// or "*" for every API route not listed otherwise.
+// Route attaches buckets to one endpoint, "METHOD /path" as in
+// api.ScenarioRoutes, or "*" for every API route not listed otherwise.
 type Route struct {
 	Match   string   `yaml:"match"`
 	Buckets []string `yaml:"buckets"`
 	Cost    int      `yaml:"cost"`
 	Latency *Latency `yaml:"latency"`
+
+	// Any reports that Match is "*"; otherwise API is the route Match
+	// names, parsed at load.
+	Any bool        `yaml:"-"`
+	API api.RouteID `yaml:"-"`
 }
 
 // RetryAfter is the gateway's Retry-After policy and 429 style.
@@ -97,6 +109,9 @@ type RetryAfter struct {
 	LegacyBody bool `yaml:"legacy_body"`
 	// NoLimitObject leaves the optional "limit" object out of 429 bodies.
 	NoLimitObject bool `yaml:"no_limit_object"`
+
+	// ParsedMode is Mode, parsed at load.
+	ParsedMode limit.RetryAfterMode `yaml:"-"`
 }
 
 // ChoiceWeight is one choice of a mix policy.
@@ -106,6 +121,9 @@ type ChoiceWeight struct {
 	Value Duration `yaml:"value"`
 	Min   Duration `yaml:"min"`
 	Max   Duration `yaml:"max"`
+
+	// ParsedMode is Mode, parsed at load.
+	ParsedMode limit.RetryAfterMode `yaml:"-"`
 }
 
 // Background is traffic the client cannot see.
@@ -120,6 +138,9 @@ type Background struct {
 	// Tier names the tier whose limit applies to a tiered bucket; default
 	// the first client's.
 	Tier string `yaml:"tier"`
+
+	// Poisson reports that Pattern is poisson, parsed at load.
+	Poisson bool `yaml:"-"`
 }
 
 // Latency is a latency distribution.
@@ -132,6 +153,9 @@ type Latency struct {
 	Max    Duration `yaml:"max"`
 	Mean   Duration `yaml:"mean"`
 	Stddev Duration `yaml:"stddev"`
+
+	// ParsedDist is Dist, parsed at load.
+	ParsedDist Dist `yaml:"-"`
 }
 
 // Faults injects trouble.
@@ -152,6 +176,9 @@ type ErrorFault struct {
 	RetryAfter Duration `yaml:"retry_after"`
 	// Routes limits the fault to these routes; empty means every API route.
 	Routes []string `yaml:"routes"`
+
+	// Only is Routes parsed at load; 0 when Routes is empty.
+	Only api.Set `yaml:"-"`
 }
 
 // Users seeds the gateway's user store.
@@ -162,6 +189,9 @@ type Users struct {
 	IDs string `yaml:"ids"`
 	// Domain is the email domain; default example.com.
 	Domain string `yaml:"domain"`
+
+	// Sequential reports that IDs is sequential, parsed at load.
+	Sequential bool `yaml:"-"`
 }
 
 // Token configures POST /oauth/token.
@@ -197,24 +227,12 @@ type Workload struct {
 	MaxAttempts int      `yaml:"max_attempts"`
 	MaxRequests int      `yaml:"max_requests"`
 	MaxDuration Duration `yaml:"max_duration"`
-}
 
-// KnownRoutes lists the endpoints a scenario's routes may name.
-var KnownRoutes = []string{
-	"GET /api/v2/users",
-	"GET /api/v2/users/{id}",
-	"PATCH /api/v2/users/{id}",
-	"PUT /api/v2/users/{id}",
-	"GET /api/v2/scim/v2/users",
-	"POST /api/v2/scim/v2/users",
-	"GET /api/v2/scim/v2/users/{id}",
-	"PUT /api/v2/scim/v2/users/{id}",
-	"PATCH /api/v2/scim/v2/users/{id}",
-	"DELETE /api/v2/scim/v2/users/{id}",
+	// Op is the operation Operation names, and Poisson reports that
+	// Arrival is poisson, parsed at load.
+	Op      api.Operation `yaml:"-"`
+	Poisson bool          `yaml:"-"`
 }
-
-// Operations lists the probe's operations.
-var Operations = []string{"update-user", "patch-user", "put-user", "scim-update", "get-user"}
 
 // Parse reads a scenario from data; file names it in errors.
 func Parse(file string, data []byte) (*Scenario, error) {
@@ -223,6 +241,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		return nil, err
 	}
 	s.defaults()
+	s.resolve()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -293,6 +312,10 @@ func (s *Scenario) defaults() {
 			g.Background[i].Pattern = "constant"
 		}
 	}
+	for i := range g.Routes {
+		g.Routes[i].Latency.defaults()
+	}
+	g.Faults.Latency.defaults()
 	if len(s.Clients) == 0 {
 		s.Clients = []Client{{ID: "sync-job"}}
 		s.OpenClients = true
@@ -381,256 +404,6 @@ func ParseAssertion(expr string) (metric, op string, value float64, err error) {
 		return "", "", 0, fmt.Errorf("assertion %q: %q is not a number", expr, m[3])
 	}
 	return m[1], m[2], value, nil
-}
-
-// Validate checks the scenario's meaning: names that refer to each other,
-// closed sets of values, and impossible numbers.
-func (s *Scenario) Validate() error {
-	v := &validator{s: s}
-	if strings.TrimSpace(s.Name) == "" {
-		v.fail("name", "a scenario needs a name")
-	}
-	if s.TimeScale < 0 {
-		v.fail("time_scale", "%v must be positive", s.TimeScale)
-	}
-	g := &s.Gateway
-	buckets := map[string]*Bucket{}
-	for i := range g.Buckets {
-		b := &g.Buckets[i]
-		p := fmt.Sprintf("gateway.buckets[%d]", i)
-		if b.Name == "" {
-			v.fail(p, "a bucket needs a name")
-		} else if _, dup := buckets[b.Name]; dup {
-			v.fail(p+".name", "bucket %q is defined twice", b.Name)
-		}
-		buckets[b.Name] = b
-		if !oneOf(b.Scope, limit.ScopeNames()) {
-			v.fail(p+".scope", "unknown scope %q (valid: %s)", b.Scope, strings.Join(limit.ScopeNames(), ", "))
-		}
-		if !oneOf(b.Algorithm, limit.AlgorithmNames()) {
-			v.fail(p+".algorithm", "unknown algorithm %q (valid: %s)", b.Algorithm, strings.Join(limit.AlgorithmNames(), ", "))
-		}
-		switch {
-		case b.Limit == nil:
-			v.fail(p, "bucket %q needs a limit (\"tier\", a rate like 180/min, or a count for concurrency)", b.Name)
-		case b.Limit.FromTier:
-			if len(g.Tiers) == 0 {
-				v.fail(p+".limit", "limit is \"tier\" but gateway.tiers defines no tiers")
-			}
-			for _, tn := range sortedKeys(g.Tiers) {
-				if _, ok := g.Tiers[tn][b.Name]; !ok {
-					v.fail("gateway.tiers."+tn, "tier %q has no limit for bucket %q, whose limit is \"tier\"", tn, b.Name)
-				}
-			}
-		case b.Algorithm == "concurrency" && b.Limit.Rate.Per != 0:
-			v.fail(p+".limit", "a concurrency limit is a whole number of requests in flight, not a rate")
-		case b.Algorithm != "concurrency" && b.Limit.Rate.Per == 0:
-			v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/min", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N)
-		}
-		if b.Burst < 0 {
-			v.fail(p+".burst", "%d must not be negative", b.Burst)
-		}
-		if b.Burst > 0 && b.Algorithm != "token-bucket" {
-			v.fail(p+".burst", "burst applies only to token-bucket, not %s", b.Algorithm)
-		}
-		if b.Window > 0 && (b.Algorithm == "token-bucket" || b.Algorithm == "concurrency") {
-			v.fail(p+".window", "window applies only to fixed-window and sliding-window, not %s", b.Algorithm)
-		}
-	}
-	for _, tn := range sortedKeys(g.Tiers) {
-		for _, bn := range sortedKeys(g.Tiers[tn]) {
-			if _, ok := buckets[bn]; !ok {
-				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, strings.Join(sortedKeys(buckets), ", "))
-			}
-		}
-	}
-	seenRoutes := map[string]bool{}
-	for i, r := range g.Routes {
-		p := fmt.Sprintf("gateway.routes[%d]", i)
-		if r.Match != "*" && !oneOf(r.Match, KnownRoutes) {
-			v.fail(p+".match", "unknown route %q (valid: \"*\", %s)", r.Match, quoteAll(KnownRoutes))
-		}
-		if seenRoutes[r.Match] {
-			v.fail(p+".match", "route %q is listed twice", r.Match)
-		}
-		seenRoutes[r.Match] = true
-		for j, bn := range r.Buckets {
-			if _, ok := buckets[bn]; !ok {
-				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, strings.Join(sortedKeys(buckets), ", "))
-			}
-		}
-		if r.Cost < 0 {
-			v.fail(p+".cost", "%d must not be negative", r.Cost)
-		}
-		if r.Latency != nil {
-			v.latency(p+".latency", r.Latency)
-		}
-	}
-	v.retryAfter("gateway.retry_after", g.RetryAfter.Mode, g.RetryAfter.Value, g.RetryAfter.Min, g.RetryAfter.Max)
-	if g.RetryAfter.Mode == "mix" {
-		if len(g.RetryAfter.Choices) == 0 {
-			v.fail("gateway.retry_after.choices", "mode mix needs choices, e.g. [{p: 0.8, mode: zero}, {p: 0.2, mode: accurate}]")
-		}
-		for i, c := range g.RetryAfter.Choices {
-			p := fmt.Sprintf("gateway.retry_after.choices[%d]", i)
-			if c.P <= 0 {
-				v.fail(p+".p", "probability %v must be positive", c.P)
-			}
-			if c.Mode == "mix" {
-				v.fail(p+".mode", "a mix cannot contain a mix")
-			}
-			v.retryAfter(p, c.Mode, c.Value, c.Min, c.Max)
-		}
-	} else if len(g.RetryAfter.Choices) > 0 {
-		v.fail("gateway.retry_after.choices", "choices apply only to mode mix")
-	}
-	for i, bg := range g.Background {
-		p := fmt.Sprintf("gateway.background[%d]", i)
-		b, ok := buckets[bg.Bucket]
-		if !ok {
-			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, strings.Join(sortedKeys(buckets), ", "))
-		} else if b.Algorithm == "concurrency" {
-			v.fail(p+".bucket", "bucket %q counts requests in flight; background load needs a rate-based bucket", bg.Bucket)
-		}
-		if bg.Rate == nil {
-			v.fail(p, "background load needs a rate such as 2/s")
-		}
-		if !oneOf(bg.Pattern, []string{"constant", "poisson"}) {
-			v.fail(p+".pattern", "unknown pattern %q (valid: constant, poisson)", bg.Pattern)
-		}
-		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok {
-			v.fail(p+".tier", "unknown tier %q (defined: %s)", bg.Tier, strings.Join(sortedKeys(g.Tiers), ", "))
-		}
-	}
-	if g.Faults.Latency != nil {
-		v.latency("gateway.faults.latency", g.Faults.Latency)
-	}
-	for i, e := range g.Faults.Errors {
-		p := fmt.Sprintf("gateway.faults.errors[%d]", i)
-		if !oneOf(fmt.Sprint(e.Status), []string{"500", "502", "503", "504"}) {
-			v.fail(p+".status", "status %d is not a server error the gateway injects (valid: 500, 502, 503, 504)", e.Status)
-		}
-		v.fraction(p+".rate", e.Rate)
-		for j, r := range e.Routes {
-			if !oneOf(r, KnownRoutes) {
-				v.fail(fmt.Sprintf("%s.routes[%d]", p, j), "unknown route %q (valid: %s)", r, quoteAll(KnownRoutes))
-			}
-		}
-	}
-	v.fraction("gateway.faults.non_json_429", g.Faults.NonJSON429)
-	v.fraction("gateway.faults.drop", g.Faults.Drop)
-	if g.Users.Count < 1 {
-		v.fail("gateway.users.count", "%d: there must be at least one user", g.Users.Count)
-	}
-	if !oneOf(g.Users.IDs, []string{"uuid", "sequential"}) {
-		v.fail("gateway.users.ids", "unknown id style %q (valid: uuid, sequential)", g.Users.IDs)
-	}
-	if g.Token.MaxLive < 0 {
-		v.fail("gateway.token.max_live", "%d must not be negative", g.Token.MaxLive)
-	}
-	if g.Token.ExpiresIn.D().Seconds() <= 60 {
-		v.fail("gateway.token.expires_in", "%v must be above 60s: SDKs refresh at expires_in - 60s and loop when it is lower", g.Token.ExpiresIn)
-	}
-	if g.RequestBytesMax < 0 {
-		v.fail("gateway.request_bytes_max", "%d must not be negative", g.RequestBytesMax)
-	}
-	clients := map[string]bool{}
-	for i, c := range s.Clients {
-		p := fmt.Sprintf("clients[%d]", i)
-		if c.ID == "" {
-			v.fail(p, "a client needs an id")
-		}
-		if clients[c.ID] {
-			v.fail(p+".id", "client %q is listed twice", c.ID)
-		}
-		clients[c.ID] = true
-		if len(g.Tiers) > 0 {
-			if _, ok := g.Tiers[c.Tier]; !ok {
-				v.fail(p+".tier", "unknown tier %q for client %q (defined: %s)", c.Tier, c.ID, strings.Join(sortedKeys(g.Tiers), ", "))
-			}
-		} else if c.Tier != "" {
-			v.fail(p+".tier", "client %q names tier %q but gateway.tiers defines none", c.ID, c.Tier)
-		}
-	}
-	w := s.Workload
-	if !oneOf(w.Operation, Operations) {
-		v.fail("workload.operation", "unknown operation %q (valid: %s)", w.Operation, strings.Join(Operations, ", "))
-	}
-	if w.Ops < 0 {
-		v.fail("workload.ops", "%d must not be negative", w.Ops)
-	}
-	if w.Concurrency < 0 {
-		v.fail("workload.concurrency", "%d must not be negative", w.Concurrency)
-	}
-	if !oneOf(w.Arrival, []string{"constant", "poisson"}) {
-		v.fail("workload.arrival", "unknown arrival %q (valid: constant, poisson)", w.Arrival)
-	}
-	if _, err := strategy.New(w.Strategy, w.Params); err != nil {
-		path := "workload.strategy"
-		if strategy.Known(w.Strategy) {
-			path = "workload.params"
-		}
-		v.fail(path, "%s", strings.TrimPrefix(err.Error(), "strategy: "))
-	}
-	if w.Users < 0 || w.Users > g.Users.Count {
-		v.fail("workload.users", "%d must be between 0 (all) and gateway.users.count (%d)", w.Users, g.Users.Count)
-	}
-	if w.MaxAttempts < 0 || w.MaxRequests < 0 {
-		v.fail("workload", "max_attempts and max_requests must not be negative")
-	}
-	for i, a := range s.Assert {
-		if _, _, _, err := ParseAssertion(a); err != nil {
-			v.fail(fmt.Sprintf("assert[%d]", i), "%v", err)
-		}
-	}
-	return errors.Join(v.errs...)
-}
-
-func (v *validator) retryAfter(p, mode string, value, lo, hi Duration) {
-	if !oneOf(mode, limit.RetryAfterModeNames()) {
-		v.fail(p+".mode", "unknown mode %q (valid: %s)", mode, strings.Join(limit.RetryAfterModeNames(), ", "))
-	}
-	if mode == "fixed" && value == 0 {
-		v.fail(p+".value", "mode fixed needs a value such as 30s")
-	}
-	if mode == "random" && (hi == 0 || lo > hi) {
-		v.fail(p+".max", "mode random needs min <= max, e.g. {min: 1s, max: 30s}")
-	}
-}
-
-func (v *validator) latency(p string, l *Latency) {
-	if l.Dist == "" {
-		switch {
-		case l.Stddev > 0:
-			l.Dist = "normal"
-		case l.Max > 0:
-			l.Dist = "uniform"
-		default:
-			l.Dist = "constant"
-		}
-	}
-	switch l.Dist {
-	case "constant":
-		if l.Value == 0 && l.Mean > 0 {
-			l.Value = l.Mean
-		}
-	case "uniform":
-		if l.Min > l.Max {
-			v.fail(p+".min", "min %v is above max %v", l.Min, l.Max)
-		}
-	case "normal", "lognormal":
-		if l.Mean == 0 {
-			v.fail(p+".mean", "a %s latency needs a mean", l.Dist)
-		}
-	default:
-		v.fail(p+".dist", "unknown distribution %q (valid: constant, uniform, normal, lognormal)", l.Dist)
-	}
-}
-
-func (v *validator) fraction(p string, x float64) {
-	if x < 0 || x > 1 {
-		v.fail(p, "%v is not a fraction between 0 and 1", x)
-	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

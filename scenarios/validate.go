@@ -1,0 +1,327 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ratelab/ratelab/api"
+	"github.com/ratelab/ratelab/mockgateway/limit"
+	"github.com/ratelab/ratelab/probe/strategy"
+)
+
+// Validate checks the scenario's meaning: names that refer to each other,
+// closed sets of values, and impossible numbers. It reads the typed values
+// Parse resolved and changes nothing.
+func (s *Scenario) Validate() error {
+	v := &validator{s: s}
+	if strings.TrimSpace(s.Name) == "" {
+		v.fail("name", "a scenario needs a name")
+	}
+	if s.TimeScale < 0 {
+		v.fail("time_scale", "%v must be positive", s.TimeScale)
+	}
+	buckets := v.buckets()
+	v.tiers(buckets)
+	v.routes(buckets)
+	v.retryAfterPolicy()
+	v.background(buckets)
+	v.faults()
+	v.gatewayLimits()
+	v.clients()
+	v.workload()
+	for i, a := range s.Assert {
+		if _, _, _, err := ParseAssertion(a); err != nil {
+			v.fail(fmt.Sprintf("assert[%d]", i), "%v", err)
+		}
+	}
+	return errors.Join(v.errs...)
+}
+
+// parsed reports whether the option at path parsed at load.
+func (v *validator) parsed(path string) bool { return !v.s.unparsed[path] }
+
+// isAlgorithm reports whether bucket i's algorithm parsed as a.
+func (v *validator) isAlgorithm(i int, a limit.Algorithm) bool {
+	return v.parsed(fmt.Sprintf("gateway.buckets[%d].algorithm", i)) && v.s.Gateway.Buckets[i].ParsedAlgorithm == a
+}
+
+// buckets checks the buckets and returns them by name.
+func (v *validator) buckets() map[string]int {
+	g := &v.s.Gateway
+	buckets := map[string]int{}
+	for i := range g.Buckets {
+		b := &g.Buckets[i]
+		p := fmt.Sprintf("gateway.buckets[%d]", i)
+		if b.Name == "" {
+			v.fail(p, "a bucket needs a name")
+		} else if _, dup := buckets[b.Name]; dup {
+			v.fail(p+".name", "bucket %q is defined twice", b.Name)
+		}
+		buckets[b.Name] = i
+		if !v.parsed(p + ".scope") {
+			v.fail(p+".scope", "unknown scope %q (valid: %s)", b.Scope, strings.Join(limit.ScopeNames(), ", "))
+		}
+		if !v.parsed(p + ".algorithm") {
+			v.fail(p+".algorithm", "unknown algorithm %q (valid: %s)", b.Algorithm, strings.Join(limit.AlgorithmNames(), ", "))
+		}
+		v.bucketLimit(i, p)
+		if b.Burst < 0 {
+			v.fail(p+".burst", "%d must not be negative", b.Burst)
+		}
+		if b.Burst > 0 && !v.isAlgorithm(i, limit.TokenBucket) {
+			v.fail(p+".burst", "burst applies only to token-bucket, not %s", b.Algorithm)
+		}
+		if b.Window > 0 && (v.isAlgorithm(i, limit.TokenBucket) || v.isAlgorithm(i, limit.Concurrency)) {
+			v.fail(p+".window", "window applies only to fixed-window and sliding-window, not %s", b.Algorithm)
+		}
+	}
+	return buckets
+}
+
+// bucketLimit checks bucket i's limit against its algorithm and the tiers.
+func (v *validator) bucketLimit(i int, p string) {
+	g := &v.s.Gateway
+	b := &g.Buckets[i]
+	concurrency := v.isAlgorithm(i, limit.Concurrency)
+	switch {
+	case b.Limit == nil:
+		v.fail(p, "bucket %q needs a limit (\"tier\", a rate like 180/min, or a count for concurrency)", b.Name)
+	case b.Limit.FromTier:
+		if len(g.Tiers) == 0 {
+			v.fail(p+".limit", "limit is \"tier\" but gateway.tiers defines no tiers")
+		}
+		for _, tn := range sortedKeys(g.Tiers) {
+			if _, ok := g.Tiers[tn][b.Name]; !ok {
+				v.fail("gateway.tiers."+tn, "tier %q has no limit for bucket %q, whose limit is \"tier\"", tn, b.Name)
+			}
+		}
+	case concurrency && b.Limit.Rate.Per != 0:
+		v.fail(p+".limit", "a concurrency limit is a whole number of requests in flight, not a rate")
+	case !concurrency && b.Limit.Rate.Per == 0:
+		v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/min", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N)
+	}
+}
+
+// tiers checks that every tier limits only defined buckets.
+func (v *validator) tiers(buckets map[string]int) {
+	g := &v.s.Gateway
+	for _, tn := range sortedKeys(g.Tiers) {
+		for _, bn := range sortedKeys(g.Tiers[tn]) {
+			if _, ok := buckets[bn]; !ok {
+				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, strings.Join(sortedKeys(buckets), ", "))
+			}
+		}
+	}
+}
+
+// routes checks the routes' names, buckets, costs and latencies.
+func (v *validator) routes(buckets map[string]int) {
+	seen := map[string]bool{}
+	for i, r := range v.s.Gateway.Routes {
+		p := fmt.Sprintf("gateway.routes[%d]", i)
+		if !v.parsed(p + ".match") {
+			v.fail(p+".match", "unknown route %q (valid: \"*\", %s)", r.Match, quoteAll(api.ScenarioRoutes()))
+		}
+		if seen[r.Match] {
+			v.fail(p+".match", "route %q is listed twice", r.Match)
+		}
+		seen[r.Match] = true
+		for j, bn := range r.Buckets {
+			if _, ok := buckets[bn]; !ok {
+				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, strings.Join(sortedKeys(buckets), ", "))
+			}
+		}
+		if r.Cost < 0 {
+			v.fail(p+".cost", "%d must not be negative", r.Cost)
+		}
+		if r.Latency != nil {
+			v.latency(p+".latency", r.Latency)
+		}
+	}
+}
+
+// retryAfterPolicy checks the Retry-After mode and a mix's choices.
+func (v *validator) retryAfterPolicy() {
+	ra := &v.s.Gateway.RetryAfter
+	const p = "gateway.retry_after"
+	v.retryAfter(p, ra.Mode, ra.ParsedMode, ra.Value, ra.Min, ra.Max)
+	if !v.isMode(p, ra.ParsedMode, limit.Mix) {
+		if len(ra.Choices) > 0 {
+			v.fail(p+".choices", "choices apply only to mode mix")
+		}
+		return
+	}
+	if len(ra.Choices) == 0 {
+		v.fail(p+".choices", "mode mix needs choices, e.g. [{p: 0.8, mode: zero}, {p: 0.2, mode: accurate}]")
+	}
+	for i, c := range ra.Choices {
+		cp := fmt.Sprintf("%s.choices[%d]", p, i)
+		if c.P <= 0 {
+			v.fail(cp+".p", "probability %v must be positive", c.P)
+		}
+		if v.isMode(cp, c.ParsedMode, limit.Mix) {
+			v.fail(cp+".mode", "a mix cannot contain a mix")
+		}
+		v.retryAfter(cp, c.Mode, c.ParsedMode, c.Value, c.Min, c.Max)
+	}
+}
+
+// isMode reports whether the mode at p parsed as want.
+func (v *validator) isMode(p string, mode, want limit.RetryAfterMode) bool {
+	return v.parsed(p+".mode") && mode == want
+}
+
+func (v *validator) retryAfter(p, text string, mode limit.RetryAfterMode, value, lo, hi Duration) {
+	if !v.parsed(p + ".mode") {
+		v.fail(p+".mode", "unknown mode %q (valid: %s)", text, strings.Join(limit.RetryAfterModeNames(), ", "))
+		return
+	}
+	if mode == limit.Fixed && value == 0 {
+		v.fail(p+".value", "mode fixed needs a value such as 30s")
+	}
+	if mode == limit.Random && (hi == 0 || lo > hi) {
+		v.fail(p+".max", "mode random needs min <= max, e.g. {min: 1s, max: 30s}")
+	}
+}
+
+// background checks the background load's buckets, patterns and tiers.
+func (v *validator) background(buckets map[string]int) {
+	g := &v.s.Gateway
+	for i, bg := range g.Background {
+		p := fmt.Sprintf("gateway.background[%d]", i)
+		b, ok := buckets[bg.Bucket]
+		if !ok {
+			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, strings.Join(sortedKeys(buckets), ", "))
+		} else if v.isAlgorithm(b, limit.Concurrency) {
+			v.fail(p+".bucket", "bucket %q counts requests in flight; background load needs a rate-based bucket", bg.Bucket)
+		}
+		if bg.Rate == nil {
+			v.fail(p, "background load needs a rate such as 2/s")
+		}
+		if !v.parsed(p + ".pattern") {
+			v.fail(p+".pattern", "unknown pattern %q (valid: constant, poisson)", bg.Pattern)
+		}
+		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok {
+			v.fail(p+".tier", "unknown tier %q (defined: %s)", bg.Tier, strings.Join(sortedKeys(g.Tiers), ", "))
+		}
+	}
+}
+
+// faults checks the injected latency, errors and fractions.
+func (v *validator) faults() {
+	f := &v.s.Gateway.Faults
+	if f.Latency != nil {
+		v.latency("gateway.faults.latency", f.Latency)
+	}
+	for i, e := range f.Errors {
+		p := fmt.Sprintf("gateway.faults.errors[%d]", i)
+		if !oneOf(fmt.Sprint(e.Status), []string{"500", "502", "503", "504"}) {
+			v.fail(p+".status", "status %d is not a server error the gateway injects (valid: 500, 502, 503, 504)", e.Status)
+		}
+		v.fraction(p+".rate", e.Rate)
+		for j, r := range e.Routes {
+			if rp := fmt.Sprintf("%s.routes[%d]", p, j); !v.parsed(rp) {
+				v.fail(rp, "unknown route %q (valid: %s)", r, quoteAll(api.ScenarioRoutes()))
+			}
+		}
+	}
+	v.fraction("gateway.faults.non_json_429", f.NonJSON429)
+	v.fraction("gateway.faults.drop", f.Drop)
+}
+
+// gatewayLimits checks the user store, the tokens and the body size.
+func (v *validator) gatewayLimits() {
+	g := &v.s.Gateway
+	if g.Users.Count < 1 {
+		v.fail("gateway.users.count", "%d: there must be at least one user", g.Users.Count)
+	}
+	if !v.parsed("gateway.users.ids") {
+		v.fail("gateway.users.ids", "unknown id style %q (valid: uuid, sequential)", g.Users.IDs)
+	}
+	if g.Token.MaxLive < 0 {
+		v.fail("gateway.token.max_live", "%d must not be negative", g.Token.MaxLive)
+	}
+	if g.Token.ExpiresIn.D().Seconds() <= 60 {
+		v.fail("gateway.token.expires_in", "%v must be above 60s: SDKs refresh at expires_in - 60s and loop when it is lower", g.Token.ExpiresIn)
+	}
+	if g.RequestBytesMax < 0 {
+		v.fail("gateway.request_bytes_max", "%d must not be negative", g.RequestBytesMax)
+	}
+}
+
+// clients checks the clients' ids and tiers.
+func (v *validator) clients() {
+	g := &v.s.Gateway
+	seen := map[string]bool{}
+	for i, c := range v.s.Clients {
+		p := fmt.Sprintf("clients[%d]", i)
+		if c.ID == "" {
+			v.fail(p, "a client needs an id")
+		}
+		if seen[c.ID] {
+			v.fail(p+".id", "client %q is listed twice", c.ID)
+		}
+		seen[c.ID] = true
+		if len(g.Tiers) > 0 {
+			if _, ok := g.Tiers[c.Tier]; !ok {
+				v.fail(p+".tier", "unknown tier %q for client %q (defined: %s)", c.Tier, c.ID, strings.Join(sortedKeys(g.Tiers), ", "))
+			}
+		} else if c.Tier != "" {
+			v.fail(p+".tier", "client %q names tier %q but gateway.tiers defines none", c.ID, c.Tier)
+		}
+	}
+}
+
+// workload checks the probe's default workload.
+func (v *validator) workload() {
+	w := &v.s.Workload
+	if !v.parsed("workload.operation") {
+		v.fail("workload.operation", "unknown operation %q (valid: %s)", w.Operation, strings.Join(api.OperationNames(), ", "))
+	}
+	if w.Ops < 0 {
+		v.fail("workload.ops", "%d must not be negative", w.Ops)
+	}
+	if w.Concurrency < 0 {
+		v.fail("workload.concurrency", "%d must not be negative", w.Concurrency)
+	}
+	if !v.parsed("workload.arrival") {
+		v.fail("workload.arrival", "unknown arrival %q (valid: constant, poisson)", w.Arrival)
+	}
+	if _, err := strategy.New(w.Strategy, w.Params); err != nil {
+		path := "workload.strategy"
+		if strategy.Known(w.Strategy) {
+			path = "workload.params"
+		}
+		v.fail(path, "%s", strings.TrimPrefix(err.Error(), "strategy: "))
+	}
+	if w.Users < 0 || w.Users > v.s.Gateway.Users.Count {
+		v.fail("workload.users", "%d must be between 0 (all) and gateway.users.count (%d)", w.Users, v.s.Gateway.Users.Count)
+	}
+	if w.MaxAttempts < 0 || w.MaxRequests < 0 {
+		v.fail("workload", "max_attempts and max_requests must not be negative")
+	}
+}
+
+func (v *validator) latency(p string, l *Latency) {
+	if !v.parsed(p + ".dist") {
+		v.fail(p+".dist", "unknown distribution %q (valid: constant, uniform, normal, lognormal)", l.Dist)
+		return
+	}
+	switch l.ParsedDist {
+	case Uniform:
+		if l.Min > l.Max {
+			v.fail(p+".min", "min %v is above max %v", l.Min, l.Max)
+		}
+	case Normal, Lognormal:
+		if l.Mean == 0 {
+			v.fail(p+".mean", "a %s latency needs a mean", l.Dist)
+		}
+	}
+}
+
+func (v *validator) fraction(p string, x float64) {
+	if x < 0 || x > 1 {
+		v.fail(p, "%v is not a fraction between 0 and 1", x)
+	}
+}
