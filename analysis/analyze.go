@@ -9,40 +9,40 @@
 package analysis
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/ratelab/ratelab/record"
 	"gonum.org/v1/gonum/stat"
 )
 
 // Run is the analysis of one log, or of a client log joined with the
 // gateway log of the same run.
 type Run struct {
-	File     string `json:"file"`
-	Kind     Kind   `json:"kind"`
-	Scenario string `json:"scenario"`
-	Strategy string `json:"strategy,omitempty"`
-	Seed     uint64 `json:"seed"`
-	Target   string `json:"target,omitempty"`
-	Clock    string `json:"clock,omitempty"`
-	Skipped  int    `json:"skipped_lines,omitempty"`
+	File     string      `json:"file"`
+	Kind     record.Kind `json:"kind"`
+	Scenario string      `json:"scenario"`
+	Strategy string      `json:"strategy,omitempty"`
+	Seed     uint64      `json:"seed"`
+	Target   string      `json:"target,omitempty"`
+	Clock    string      `json:"clock,omitempty"`
+	Skipped  int         `json:"skipped_lines,omitempty"`
 	// Joined names the gateway log joined by correlation id, if any.
 	Joined string `json:"joined,omitempty"`
 
-	Metrics     *Metrics          `json:"metrics,omitempty"`
-	RetryAfter  RetryAfterStats   `json:"retry_after"`
-	Bursts      BurstStats        `json:"bursts"`
-	Waves       WaveStats         `json:"waves"`
-	Routes      []RouteStats      `json:"routes"`
-	Buckets     []BucketStats     `json:"buckets,omitempty"`
-	Clients     []ClientStats     `json:"clients,omitempty"`
-	Background  []BackgroundCount `json:"background,omitempty"`
-	FixedWindow *WindowSignature  `json:"fixed_window,omitempty"`
-	LimitSeen   *LimitEstimate    `json:"limit_seen,omitempty"`
+	Metrics     *Metrics                 `json:"metrics,omitempty"`
+	RetryAfter  RetryAfterStats          `json:"retry_after"`
+	Bursts      BurstStats               `json:"bursts"`
+	Waves       WaveStats                `json:"waves"`
+	Routes      []RouteStats             `json:"routes"`
+	Buckets     []BucketStats            `json:"buckets,omitempty"`
+	Clients     []ClientStats            `json:"clients,omitempty"`
+	Background  []record.BackgroundCount `json:"background,omitempty"`
+	FixedWindow *WindowSignature         `json:"fixed_window,omitempty"`
+	LimitSeen   *LimitEstimate           `json:"limit_seen,omitempty"`
 	// Timeline counts outcomes in bins of TimelineBin seconds: 1 s for a
 	// run of about two minutes, finer for shorter (time-compressed) runs.
 	Timeline    []Bin     `json:"timeline"`
@@ -180,7 +180,7 @@ type Finding struct {
 // accumulator gathers one log.
 type accumulator struct {
 	run    *Run
-	header Header
+	header record.Header // an attempt log's; zero for an access log
 	specs  map[string]string
 
 	// client side
@@ -219,7 +219,7 @@ type accumulator struct {
 	streakEnd []int64 // absolute unix ns of first admit after a 429 streak, per client
 	inStreak  map[string]bool
 	startUnix int64
-	bg        []BackgroundCount
+	bg        []record.BackgroundCount
 }
 
 type hint struct {
@@ -241,12 +241,20 @@ func newAccumulator(file string) *accumulator {
 		buckets: map[string]*BucketStats{}, clients: map[string]*clientAcc{}, inStreak: map[string]bool{}}
 }
 
-// Header implements Visitor.
-func (a *accumulator) Header(k Kind, h *Header) {
+// Header implements record.Visitor: it opens an attempt log.
+func (a *accumulator) Header(h *record.Header) {
 	a.header = *h
 	r := a.run
-	r.Kind, r.Scenario, r.Strategy, r.Seed, r.Target, r.Clock = k, h.Scenario, h.Strategy, h.Seed, h.Target, h.Clock
+	r.Kind, r.Scenario, r.Strategy, r.Seed, r.Target, r.Clock = record.Attempts, h.Scenario, h.Strategy, h.Seed, h.Target, h.Clock
 	a.ops = h.Ops
+	a.specs = map[string]string{}
+	a.start(h.Start)
+}
+
+// AccessHeader implements record.Visitor: it opens an access log.
+func (a *accumulator) AccessHeader(h *record.AccessHeader) {
+	r := a.run
+	r.Kind, r.Scenario, r.Seed = record.Access, h.Scenario, h.Seed
 	a.specs = map[string]string{}
 	for _, b := range h.BucketSpecs {
 		d := b.Algorithm + " " + b.Limit
@@ -258,7 +266,12 @@ func (a *accumulator) Header(k Kind, h *Header) {
 		}
 		a.specs[b.Name] = d + " per " + b.Scope
 	}
-	if t, err := time.Parse(time.RFC3339Nano, h.Start); err == nil {
+	a.start(h.Start)
+}
+
+// start notes when the log began (RFC 3339), if it parses.
+func (a *accumulator) start(start string) {
+	if t, err := time.Parse(time.RFC3339Nano, start); err == nil {
 		a.startUnix = t.UnixNano()
 	}
 }
@@ -288,36 +301,25 @@ func (a *accumulator) retryAfter(header string) {
 	}
 }
 
-// Line implements Visitor.
-func (a *accumulator) Line(l *Line) {
-	switch l.Type {
-	case "attempt":
-		a.attempt(l)
-	case "operation":
-		a.finished++
-		if l.OK {
-			a.okOps++
-		}
-		if lat := l.EndNS - l.StartNS; lat >= 0 {
-			a.latencies = append(a.latencies, float64(lat)/1e9)
-		}
-		a.maxIntended = max(a.maxIntended, l.StartNS)
-		a.maxEnd = max(a.maxEnd, l.EndNS)
-		delete(a.lastHint, l.Op)
-	case "summary":
-		var s struct {
-			ElapsedNS int64 `json:"elapsed_ns"`
-		}
-		if l.Summary != nil {
-			_ = json.Unmarshal(*l.Summary, &s)
-			a.elapsedNS = s.ElapsedNS
-		}
-	case "request":
-		a.request(l)
-	case "background":
-		a.bg = append(a.bg, l.Background...)
+// Operation implements record.Visitor.
+func (a *accumulator) Operation(o *record.Operation) {
+	a.finished++
+	if o.OK {
+		a.okOps++
 	}
+	if lat := o.EndNS - o.StartNS; lat >= 0 {
+		a.latencies = append(a.latencies, float64(lat)/1e9)
+	}
+	a.maxIntended = max(a.maxIntended, o.StartNS)
+	a.maxEnd = max(a.maxEnd, o.EndNS)
+	delete(a.lastHint, o.Op)
 }
+
+// Final implements record.Visitor.
+func (a *accumulator) Final(f *record.Final) { a.elapsedNS = f.Summary.ElapsedNS }
+
+// Background implements record.Visitor.
+func (a *accumulator) Background(b *record.Background) { a.bg = append(a.bg, b.Counts...) }
 
 // outcome counts one response (or local drop) at time t, in either view:
 // totals, the timeline, its route, the Retry-After histogram and bursts of
@@ -353,7 +355,8 @@ func (a *accumulator) outcome(t int64, route string, status int, retryAfter stri
 	}
 }
 
-func (a *accumulator) attempt(l *Line) {
+// Attempt implements record.Visitor.
+func (a *accumulator) Attempt(l *record.Attempt) {
 	if l.LocalDrop {
 		a.drops++
 	}
@@ -386,7 +389,8 @@ func (a *accumulator) attempt(l *Line) {
 	}
 }
 
-func (a *accumulator) request(l *Line) {
+// Request implements record.Visitor.
+func (a *accumulator) Request(l *record.Request) {
 	a.outcome(l.T, l.Route, l.Status, l.RetryAfter, true)
 	success := l.Status >= 200 && l.Status < 300
 	if l.Status == 429 && l.RejectedBy != "" {
@@ -464,7 +468,7 @@ func (a *accumulator) finish() *Run {
 		a.bursts[a.burst]++
 		a.burst = 0
 	}
-	if r.Kind == Attempts {
+	if r.Kind == record.Attempts {
 		sort.Float64s(a.latencies)
 		r.Latencies = a.latencies
 		m := &Metrics{Ops: a.ops, Succeeded: a.okOps, Failed: a.finished - a.okOps, Attempts: a.attempts,

@@ -17,6 +17,7 @@ import (
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
+	"github.com/ratelab/ratelab/record"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -62,7 +63,7 @@ type Options struct {
 	Log, GatewayLog io.Writer
 	// Observe is given every attempt-log record as it is written (see
 	// Config.Observe).
-	Observe  func(rec any)
+	Observe  record.AttemptVisitor
 	Version  string
 	Progress func(Progress)
 	// Getenv reads credentials for live targets; nil means no environment.
@@ -81,7 +82,7 @@ type Options struct {
 
 // Result is a finished probe.
 type Result struct {
-	Summary  *Summary
+	Summary  *record.Summary
 	Target   string
 	Strategy string
 }
@@ -289,7 +290,7 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		Concurrency: o.Concurrency, Rate: o.Rate, RampTo: o.RampTo, Ramp: o.Ramp, Poisson: o.Poisson,
 		MaxAttempts: o.MaxAttempts, MaxRequests: maxReq, MaxDuration: o.MaxDuration, Grace: o.Grace,
 		Seed: o.Seed, Log: o.Log, Observe: o.Observe, Progress: o.Progress,
-		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
+		Header: record.Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: targetName(o, base), Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
 	})
 	return &Result{Summary: sum, Target: targetName(o, base), Strategy: o.Strategy}, err
 }
