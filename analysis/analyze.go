@@ -462,6 +462,7 @@ func quantile(q float64, xs []float64) float64 {
 	return stat.Quantile(q, stat.Empirical, xs, nil)
 }
 
+// finish turns what was gathered into the Run.
 func (a *accumulator) finish() *Run {
 	r := a.run
 	if a.burst > 0 {
@@ -471,58 +472,88 @@ func (a *accumulator) finish() *Run {
 	if r.Kind == record.Attempts {
 		sort.Float64s(a.latencies)
 		r.Latencies = a.latencies
-		m := &Metrics{Ops: a.ops, Succeeded: a.okOps, Failed: a.finished - a.okOps, Attempts: a.attempts,
-			PrematureRetries: a.premature, ImmediateRetries: a.immediate, LocalDrops: a.drops}
-		if m.Ops == 0 {
-			m.Ops = a.finished
-		}
-		if m.Ops > 0 {
-			m.SuccessRate = float64(m.Succeeded) / float64(m.Ops)
-		}
-		if a.attempts > 0 {
-			m.AttemptSuccess = float64(a.okAttempts) / float64(a.attempts)
-			m.Ratio429 = float64(a.throttled) / float64(a.attempts)
-		}
-		happy := max(a.header.HappyPath, 1)
-		if a.finished > 0 {
-			m.Amplification = float64(a.attempts) / float64(a.finished*happy)
-		}
-		elapsed := a.elapsedNS
-		if elapsed == 0 {
-			elapsed = a.maxEnd
-		}
-		m.Elapsed = float64(elapsed) / 1e9
-		if m.Elapsed > 0 {
-			m.Goodput = float64(m.Succeeded) / m.Elapsed
-		}
-		m.LatencyP50, m.LatencyP90, m.LatencyP99 = quantile(0.5, a.latencies), quantile(0.9, a.latencies), quantile(0.99, a.latencies)
-		if n := len(a.latencies); n > 0 {
-			m.LatencyMax = a.latencies[n-1]
-		}
-		m.DrainTime = math.Max(0, float64(a.maxEnd-a.maxIntended)/1e9)
-		if c := a.header.Capacity; c > 0 && m.Elapsed > 0 && m.Ops > 0 {
-			// The fastest the gateway would let this work finish: for a
-			// token bucket, the requests beyond one full burst at the
-			// capacity rate; for a window, as many whole windows as the
-			// requests need after the first; and no sooner than the last
-			// operation is offered.
-			need := float64(m.Ops*happy) - a.header.CapacityBurst
-			ideal := math.Max(need, 0) / c
-			if w := a.header.CapacityWindowNS; w > 0 && a.header.CapacityBurst > 0 {
-				windows := math.Ceil(float64(m.Ops*happy)/a.header.CapacityBurst) - 1
-				ideal = math.Max(windows, 0) * float64(w) / 1e9
-			}
-			if a.header.Rate > 0 {
-				ideal = math.Max(ideal, float64(m.Ops-1)/a.header.Rate)
-			}
-			if ideal > 0 {
-				e := m.Goodput / (float64(m.Ops) / ideal)
-				m.Efficiency = &e
-			}
-		}
-		r.Metrics = m
+		r.Metrics = a.metrics()
 	}
-	// Retry-After.
+	r.RetryAfter = a.retryAfterStats()
+	r.Bursts = burstStats(a.bursts)
+	r.Waves = waves(a.retrySends.asMap())
+	r.Routes = a.routeStats()
+	r.Buckets = a.bucketStats()
+	r.Background = a.bg
+	r.Clients = a.clientStats()
+	r.Timeline, r.TimelineBin = timeline(a.timeline.asMap())
+	r.FixedWindow = windowSignature(a.streakEnd)
+	r.LimitSeen = limitSeen(a.okPerSecond.asMap(), a.thrPerSecond.asMap())
+	r.Findings = findings(r)
+	return r
+}
+
+// metrics computes an attempt log's client-side figures; a.latencies is
+// sorted.
+func (a *accumulator) metrics() *Metrics {
+	m := &Metrics{Ops: a.ops, Succeeded: a.okOps, Failed: a.finished - a.okOps, Attempts: a.attempts,
+		PrematureRetries: a.premature, ImmediateRetries: a.immediate, LocalDrops: a.drops}
+	if m.Ops == 0 {
+		m.Ops = a.finished
+	}
+	if m.Ops > 0 {
+		m.SuccessRate = float64(m.Succeeded) / float64(m.Ops)
+	}
+	if a.attempts > 0 {
+		m.AttemptSuccess = float64(a.okAttempts) / float64(a.attempts)
+		m.Ratio429 = float64(a.throttled) / float64(a.attempts)
+	}
+	happy := max(a.header.HappyPath, 1)
+	if a.finished > 0 {
+		m.Amplification = float64(a.attempts) / float64(a.finished*happy)
+	}
+	elapsed := a.elapsedNS
+	if elapsed == 0 {
+		elapsed = a.maxEnd
+	}
+	m.Elapsed = float64(elapsed) / 1e9
+	if m.Elapsed > 0 {
+		m.Goodput = float64(m.Succeeded) / m.Elapsed
+	}
+	m.LatencyP50, m.LatencyP90, m.LatencyP99 = quantile(0.5, a.latencies), quantile(0.9, a.latencies), quantile(0.99, a.latencies)
+	if n := len(a.latencies); n > 0 {
+		m.LatencyMax = a.latencies[n-1]
+	}
+	m.DrainTime = math.Max(0, float64(a.maxEnd-a.maxIntended)/1e9)
+	m.Efficiency = efficiency(m, &a.header, happy)
+	return m
+}
+
+// efficiency is goodput against the fastest the gateway would let the
+// work finish, from the capacity h states; nil when it states none.
+func efficiency(m *Metrics, h *record.Header, happy int) *float64 {
+	c := h.Capacity
+	if !(c > 0 && m.Elapsed > 0 && m.Ops > 0) { // NaN too
+		return nil
+	}
+	// For a token bucket, the requests beyond one full burst at the
+	// capacity rate; for a window, as many whole windows as the requests
+	// need after the first; and no sooner than the last operation is
+	// offered.
+	need := float64(m.Ops*happy) - h.CapacityBurst
+	ideal := math.Max(need, 0) / c
+	if w := h.CapacityWindowNS; w > 0 && h.CapacityBurst > 0 {
+		windows := math.Ceil(float64(m.Ops*happy)/h.CapacityBurst) - 1
+		ideal = math.Max(windows, 0) * float64(w) / 1e9
+	}
+	if h.Rate > 0 {
+		ideal = math.Max(ideal, float64(m.Ops-1)/h.Rate)
+	}
+	if !(ideal > 0) {
+		return nil
+	}
+	e := m.Goodput / (float64(m.Ops) / ideal)
+	return &e
+}
+
+// retryAfterStats describes the hints, compared with the true waits when
+// the gateway's truth is known.
+func (a *accumulator) retryAfterStats() RetryAfterStats {
 	ra := RetryAfterStats{Throttled: a.throttled, Histogram: a.raHist, Missing: a.raMissing}
 	if a.throttled > 0 {
 		ra.ZeroFraction = float64(a.raZero) / float64(a.throttled)
@@ -540,11 +571,14 @@ func (a *accumulator) finish() *Run {
 		ra.MeanHint, ra.MeanTrueWait = stat.Mean(a.hints, nil), stat.Mean(a.truths, nil)
 		ra.MeanAbsError, ra.ShortFraction = abs/float64(n), float64(short)/float64(n)
 	}
-	r.RetryAfter = ra
-	// Bursts.
+	return ra
+}
+
+// burstStats describes 429 bursts from their counts by length.
+func burstStats(bursts map[int]int) BurstStats {
 	bs := BurstStats{Lengths: map[string]int{}}
 	total := 0
-	for n, c := range a.bursts {
+	for n, c := range bursts {
 		bs.Count += c
 		total += n * c
 		bs.Longest = max(bs.Longest, n)
@@ -553,13 +587,23 @@ func (a *accumulator) finish() *Run {
 	if bs.Count > 0 {
 		bs.Mean = float64(total) / float64(bs.Count)
 	}
-	r.Bursts = bs
-	r.Waves = waves(a.retrySends.asMap())
-	// Routes, buckets, clients, timeline.
+	return bs
+}
+
+// routeStats lists the routes by name.
+func (a *accumulator) routeStats() []RouteStats {
+	var out []RouteStats
 	for _, rt := range a.routes {
-		r.Routes = append(r.Routes, *rt)
+		out = append(out, *rt)
 	}
-	sort.Slice(r.Routes, func(i, j int) bool { return r.Routes[i].Route < r.Routes[j].Route })
+	sort.Slice(out, func(i, j int) bool { return out[i].Route < out[j].Route })
+	return out
+}
+
+// bucketStats lists the buckets by name, with the background load each
+// absorbed.
+func (a *accumulator) bucketStats() []BucketStats {
+	var out []BucketStats
 	for _, b := range a.buckets {
 		bs := *b
 		for _, bg := range a.bg {
@@ -567,10 +611,15 @@ func (a *accumulator) finish() *Run {
 				bs.Background += bg.Admitted
 			}
 		}
-		r.Buckets = append(r.Buckets, bs)
+		out = append(out, bs)
 	}
-	sort.Slice(r.Buckets, func(i, j int) bool { return r.Buckets[i].Name < r.Buckets[j].Name })
-	r.Background = a.bg
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// clientStats lists the clients by name, with their means and peaks.
+func (a *accumulator) clientStats() []ClientStats {
+	var out []ClientStats
 	for _, c := range a.clients {
 		cs := c.ClientStats
 		if cs.Retries > 0 {
@@ -582,14 +631,10 @@ func (a *accumulator) finish() *Run {
 		for _, n := range c.perSec {
 			cs.PeakRate = math.Max(cs.PeakRate, float64(n))
 		}
-		r.Clients = append(r.Clients, cs)
+		out = append(out, cs)
 	}
-	sort.Slice(r.Clients, func(i, j int) bool { return r.Clients[i].Client < r.Clients[j].Client })
-	r.Timeline, r.TimelineBin = timeline(a.timeline.asMap())
-	r.FixedWindow = windowSignature(a.streakEnd)
-	r.LimitSeen = limitSeen(a.okPerSecond.asMap(), a.thrPerSecond.asMap())
-	r.Findings = findings(r)
-	return r
+	sort.Slice(out, func(i, j int) bool { return out[i].Client < out[j].Client })
+	return out
 }
 
 // timeline merges 100 ms ticks into at most about 120 bins of a round
