@@ -133,19 +133,7 @@ func Run(ctx context.Context, cfg Config) (*record.Summary, error) {
 		ag.turn = r.clock.NewQueue()
 	}
 	r.start = r.clock.Now()
-	h := cfg.Header
-	h.Schema, h.Type, h.Start = record.Schema, record.TypeHeader, r.start.UTC().Format(time.RFC3339Nano)
-	h.Operation, h.Ops, h.Concurrency, h.Rate, h.Seed = cfg.Operation, len(cfg.Work), cfg.Concurrency, cfg.Rate, cfg.Seed
-	h.MaxAttempts, h.MaxRequests, h.MaxDuration, h.HappyPath = cfg.MaxAttempts, cfg.MaxRequests, int64(cfg.MaxDuration), happyPath(cfg.Operation)
-	if cfg.Rate > 0 {
-		h.Arrival = "constant"
-		if cfg.Poisson {
-			h.Arrival = "poisson"
-		}
-	}
-	r.mu.Lock()
-	r.out.Header(&h)
-	r.mu.Unlock()
+	r.writeHeader()
 	r.sum.Ops = len(cfg.Work)
 
 	// Requests in flight keep a context that outlives ctx by the grace
@@ -191,15 +179,39 @@ func Run(ctx context.Context, cfg Config) (*record.Summary, error) {
 	}
 	r.clock.Wait()
 	cancelReq()
+	return r.finish(ctx.Err() != nil)
+}
 
+// writeHeader writes the attempt log's header: the caller's, with the
+// workload filled in.
+func (r *runner) writeHeader() {
+	cfg := &r.cfg
+	h := cfg.Header
+	h.Schema, h.Type, h.Start = record.Schema, record.TypeHeader, r.start.UTC().Format(time.RFC3339Nano)
+	h.Operation, h.Ops, h.Concurrency, h.Rate, h.Seed = cfg.Operation, len(cfg.Work), cfg.Concurrency, cfg.Rate, cfg.Seed
+	h.MaxAttempts, h.MaxRequests, h.MaxDuration, h.HappyPath = cfg.MaxAttempts, cfg.MaxRequests, int64(cfg.MaxDuration), happyPath(cfg.Operation)
+	if cfg.Rate > 0 {
+		h.Arrival = "constant"
+		if cfg.Poisson {
+			h.Arrival = "poisson"
+		}
+	}
+	r.mu.Lock()
+	r.out.Header(&h)
+	r.mu.Unlock()
+}
+
+// finish writes the run's summary, flushes the log and returns the
+// summary.
+func (r *runner) finish(interrupted bool) (*record.Summary, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.sum
 	s.Unfinished = s.Ops - s.Succeeded - s.Failed
 	s.ElapsedNS = int64(r.clock.Now().Sub(r.start))
-	s.Interrupted = ctx.Err() != nil
+	s.Interrupted = interrupted
 	s.CapReached = r.capHit
-	finishSummary(&s, happyPath(cfg.Operation))
+	finishSummary(&s, happyPath(r.cfg.Operation))
 	r.out.Final(&record.Final{Schema: record.Schema, Type: record.TypeSummary, Summary: s})
 	if r.log != nil {
 		if err := r.log.Flush(); err != nil {
