@@ -38,6 +38,7 @@ examples: build ## gate the Python example pair with ratelab run: the seed-style
 fuzz: ## fuzz each parser of outside input for 20s
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./scenarios
 	$(GO) test -run '^$$' -fuzz FuzzParseRetryAfter -fuzztime 20s ./probe/client
+	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 20s ./record
 	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 20s ./analysis
 
 clean:

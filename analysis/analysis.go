@@ -1,40 +1,17 @@
 package analysis
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+
+	"github.com/ratelab/ratelab/record"
 )
 
 // Options tune Analyze.
 type Options struct {
-	ReadOptions
-}
-
-// sniff reads the header of the log at path and returns its kind.
-func sniff(path string) (Kind, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("analysis: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	if !sc.Scan() {
-		return "", &LineError{File: filepath.Base(path), Line: 1, Err: errors.New("empty log")}
-	}
-	var h Header
-	if err := json.Unmarshal(sc.Bytes(), &h); err != nil || h.Type != "header" {
-		return "", &LineError{File: filepath.Base(path), Line: 1, Err: errors.New("the first record is not a ratelab header")}
-	}
-	if h.Operation != "" {
-		return Attempts, nil
-	}
-	return Access, nil
+	// Read tunes reading each log.
+	Read record.Options
 }
 
 // Analyze reads every log at paths and returns one Run per log, in order.
@@ -46,20 +23,20 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("analysis: no logs given")
 	}
-	kinds := make([]Kind, len(paths))
+	kinds := make([]record.Kind, len(paths))
 	access := map[int]*accumulator{}
 	for i, p := range paths {
-		k, err := sniff(p)
+		k, err := record.SniffFile(p)
 		if err != nil {
 			return nil, err
 		}
 		kinds[i] = k
-		if k != Access {
+		if k != record.Access {
 			continue
 		}
 		a := newAccumulator(filepath.Base(p))
 		a.truthMap = map[string]int64{}
-		_, skipped, err := StreamFile(p, a, o.ReadOptions)
+		_, skipped, err := record.StreamFile(p, a, o.Read)
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +59,7 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 		if join != nil {
 			a.truth = join.truthMap
 		}
-		_, skipped, err := StreamFile(p, a, o.ReadOptions)
+		_, skipped, err := record.StreamFile(p, a, o.Read)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +78,7 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 // NewVisitor returns a Visitor that analyses the records it is given, and
 // the func that finishes the analysis: how a program analyses a run it
 // makes without writing and re-reading its log.
-func NewVisitor(name string) (Visitor, func() *Run) {
+func NewVisitor(name string) (record.Visitor, func() *Run) {
 	a := newAccumulator(name)
 	return a, a.finish
 }
@@ -110,7 +87,7 @@ func NewVisitor(name string) (Visitor, func() *Run) {
 // and reports.
 func AnalyzeReader(name string, r io.Reader, o Options) (*Run, error) {
 	a := newAccumulator(name)
-	_, skipped, err := Stream(name, r, a, o.ReadOptions)
+	_, skipped, err := record.Stream(name, r, a, o.Read)
 	if err != nil {
 		return nil, err
 	}

@@ -9,40 +9,40 @@
 package analysis
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/ratelab/ratelab/record"
 	"gonum.org/v1/gonum/stat"
 )
 
 // Run is the analysis of one log, or of a client log joined with the
 // gateway log of the same run.
 type Run struct {
-	File     string `json:"file"`
-	Kind     Kind   `json:"kind"`
-	Scenario string `json:"scenario"`
-	Strategy string `json:"strategy,omitempty"`
-	Seed     uint64 `json:"seed"`
-	Target   string `json:"target,omitempty"`
-	Clock    string `json:"clock,omitempty"`
-	Skipped  int    `json:"skipped_lines,omitempty"`
+	File     string      `json:"file"`
+	Kind     record.Kind `json:"kind"`
+	Scenario string      `json:"scenario"`
+	Strategy string      `json:"strategy,omitempty"`
+	Seed     uint64      `json:"seed"`
+	Target   string      `json:"target,omitempty"`
+	Clock    string      `json:"clock,omitempty"`
+	Skipped  int         `json:"skipped_lines,omitempty"`
 	// Joined names the gateway log joined by correlation id, if any.
 	Joined string `json:"joined,omitempty"`
 
-	Metrics     *Metrics          `json:"metrics,omitempty"`
-	RetryAfter  RetryAfterStats   `json:"retry_after"`
-	Bursts      BurstStats        `json:"bursts"`
-	Waves       WaveStats         `json:"waves"`
-	Routes      []RouteStats      `json:"routes"`
-	Buckets     []BucketStats     `json:"buckets,omitempty"`
-	Clients     []ClientStats     `json:"clients,omitempty"`
-	Background  []BackgroundCount `json:"background,omitempty"`
-	FixedWindow *WindowSignature  `json:"fixed_window,omitempty"`
-	LimitSeen   *LimitEstimate    `json:"limit_seen,omitempty"`
+	Metrics     *Metrics                 `json:"metrics,omitempty"`
+	RetryAfter  RetryAfterStats          `json:"retry_after"`
+	Bursts      BurstStats               `json:"bursts"`
+	Waves       WaveStats                `json:"waves"`
+	Routes      []RouteStats             `json:"routes"`
+	Buckets     []BucketStats            `json:"buckets,omitempty"`
+	Clients     []ClientStats            `json:"clients,omitempty"`
+	Background  []record.BackgroundCount `json:"background,omitempty"`
+	FixedWindow *WindowSignature         `json:"fixed_window,omitempty"`
+	LimitSeen   *LimitEstimate           `json:"limit_seen,omitempty"`
 	// Timeline counts outcomes in bins of TimelineBin seconds: 1 s for a
 	// run of about two minutes, finer for shorter (time-compressed) runs.
 	Timeline    []Bin     `json:"timeline"`
@@ -180,7 +180,7 @@ type Finding struct {
 // accumulator gathers one log.
 type accumulator struct {
 	run    *Run
-	header Header
+	header record.Header // an attempt log's; zero for an access log
 	specs  map[string]string
 
 	// client side
@@ -219,7 +219,7 @@ type accumulator struct {
 	streakEnd []int64 // absolute unix ns of first admit after a 429 streak, per client
 	inStreak  map[string]bool
 	startUnix int64
-	bg        []BackgroundCount
+	bg        []record.BackgroundCount
 }
 
 type hint struct {
@@ -241,12 +241,20 @@ func newAccumulator(file string) *accumulator {
 		buckets: map[string]*BucketStats{}, clients: map[string]*clientAcc{}, inStreak: map[string]bool{}}
 }
 
-// Header implements Visitor.
-func (a *accumulator) Header(k Kind, h *Header) {
+// Header implements record.Visitor: it opens an attempt log.
+func (a *accumulator) Header(h *record.Header) {
 	a.header = *h
 	r := a.run
-	r.Kind, r.Scenario, r.Strategy, r.Seed, r.Target, r.Clock = k, h.Scenario, h.Strategy, h.Seed, h.Target, h.Clock
+	r.Kind, r.Scenario, r.Strategy, r.Seed, r.Target, r.Clock = record.Attempts, h.Scenario, h.Strategy, h.Seed, h.Target, h.Clock
 	a.ops = h.Ops
+	a.specs = map[string]string{}
+	a.start(h.Start)
+}
+
+// AccessHeader implements record.Visitor: it opens an access log.
+func (a *accumulator) AccessHeader(h *record.AccessHeader) {
+	r := a.run
+	r.Kind, r.Scenario, r.Seed = record.Access, h.Scenario, h.Seed
 	a.specs = map[string]string{}
 	for _, b := range h.BucketSpecs {
 		d := b.Algorithm + " " + b.Limit
@@ -258,7 +266,12 @@ func (a *accumulator) Header(k Kind, h *Header) {
 		}
 		a.specs[b.Name] = d + " per " + b.Scope
 	}
-	if t, err := time.Parse(time.RFC3339Nano, h.Start); err == nil {
+	a.start(h.Start)
+}
+
+// start notes when the log began (RFC 3339), if it parses.
+func (a *accumulator) start(start string) {
+	if t, err := time.Parse(time.RFC3339Nano, start); err == nil {
 		a.startUnix = t.UnixNano()
 	}
 }
@@ -288,36 +301,25 @@ func (a *accumulator) retryAfter(header string) {
 	}
 }
 
-// Line implements Visitor.
-func (a *accumulator) Line(l *Line) {
-	switch l.Type {
-	case "attempt":
-		a.attempt(l)
-	case "operation":
-		a.finished++
-		if l.OK {
-			a.okOps++
-		}
-		if lat := l.EndNS - l.StartNS; lat >= 0 {
-			a.latencies = append(a.latencies, float64(lat)/1e9)
-		}
-		a.maxIntended = max(a.maxIntended, l.StartNS)
-		a.maxEnd = max(a.maxEnd, l.EndNS)
-		delete(a.lastHint, l.Op)
-	case "summary":
-		var s struct {
-			ElapsedNS int64 `json:"elapsed_ns"`
-		}
-		if l.Summary != nil {
-			_ = json.Unmarshal(*l.Summary, &s)
-			a.elapsedNS = s.ElapsedNS
-		}
-	case "request":
-		a.request(l)
-	case "background":
-		a.bg = append(a.bg, l.Background...)
+// Operation implements record.Visitor.
+func (a *accumulator) Operation(o *record.Operation) {
+	a.finished++
+	if o.OK {
+		a.okOps++
 	}
+	if lat := o.EndNS - o.StartNS; lat >= 0 {
+		a.latencies = append(a.latencies, float64(lat)/1e9)
+	}
+	a.maxIntended = max(a.maxIntended, o.StartNS)
+	a.maxEnd = max(a.maxEnd, o.EndNS)
+	delete(a.lastHint, o.Op)
 }
+
+// Final implements record.Visitor.
+func (a *accumulator) Final(f *record.Final) { a.elapsedNS = f.Summary.ElapsedNS }
+
+// Background implements record.Visitor.
+func (a *accumulator) Background(b *record.Background) { a.bg = append(a.bg, b.Counts...) }
 
 // outcome counts one response (or local drop) at time t, in either view:
 // totals, the timeline, its route, the Retry-After histogram and bursts of
@@ -353,7 +355,8 @@ func (a *accumulator) outcome(t int64, route string, status int, retryAfter stri
 	}
 }
 
-func (a *accumulator) attempt(l *Line) {
+// Attempt implements record.Visitor.
+func (a *accumulator) Attempt(l *record.Attempt) {
 	if l.LocalDrop {
 		a.drops++
 	}
@@ -386,7 +389,8 @@ func (a *accumulator) attempt(l *Line) {
 	}
 }
 
-func (a *accumulator) request(l *Line) {
+// Request implements record.Visitor.
+func (a *accumulator) Request(l *record.Request) {
 	a.outcome(l.T, l.Route, l.Status, l.RetryAfter, true)
 	success := l.Status >= 200 && l.Status < 300
 	if l.Status == 429 && l.RejectedBy != "" {
@@ -458,67 +462,98 @@ func quantile(q float64, xs []float64) float64 {
 	return stat.Quantile(q, stat.Empirical, xs, nil)
 }
 
+// finish turns what was gathered into the Run.
 func (a *accumulator) finish() *Run {
 	r := a.run
 	if a.burst > 0 {
 		a.bursts[a.burst]++
 		a.burst = 0
 	}
-	if r.Kind == Attempts {
+	if r.Kind == record.Attempts {
 		sort.Float64s(a.latencies)
 		r.Latencies = a.latencies
-		m := &Metrics{Ops: a.ops, Succeeded: a.okOps, Failed: a.finished - a.okOps, Attempts: a.attempts,
-			PrematureRetries: a.premature, ImmediateRetries: a.immediate, LocalDrops: a.drops}
-		if m.Ops == 0 {
-			m.Ops = a.finished
-		}
-		if m.Ops > 0 {
-			m.SuccessRate = float64(m.Succeeded) / float64(m.Ops)
-		}
-		if a.attempts > 0 {
-			m.AttemptSuccess = float64(a.okAttempts) / float64(a.attempts)
-			m.Ratio429 = float64(a.throttled) / float64(a.attempts)
-		}
-		happy := max(a.header.HappyPath, 1)
-		if a.finished > 0 {
-			m.Amplification = float64(a.attempts) / float64(a.finished*happy)
-		}
-		elapsed := a.elapsedNS
-		if elapsed == 0 {
-			elapsed = a.maxEnd
-		}
-		m.Elapsed = float64(elapsed) / 1e9
-		if m.Elapsed > 0 {
-			m.Goodput = float64(m.Succeeded) / m.Elapsed
-		}
-		m.LatencyP50, m.LatencyP90, m.LatencyP99 = quantile(0.5, a.latencies), quantile(0.9, a.latencies), quantile(0.99, a.latencies)
-		if n := len(a.latencies); n > 0 {
-			m.LatencyMax = a.latencies[n-1]
-		}
-		m.DrainTime = math.Max(0, float64(a.maxEnd-a.maxIntended)/1e9)
-		if c := a.header.Capacity; c > 0 && m.Elapsed > 0 && m.Ops > 0 {
-			// The fastest the gateway would let this work finish: for a
-			// token bucket, the requests beyond one full burst at the
-			// capacity rate; for a window, as many whole windows as the
-			// requests need after the first; and no sooner than the last
-			// operation is offered.
-			need := float64(m.Ops*happy) - a.header.CapacityBurst
-			ideal := math.Max(need, 0) / c
-			if w := a.header.CapacityWindowNS; w > 0 && a.header.CapacityBurst > 0 {
-				windows := math.Ceil(float64(m.Ops*happy)/a.header.CapacityBurst) - 1
-				ideal = math.Max(windows, 0) * float64(w) / 1e9
-			}
-			if a.header.Rate > 0 {
-				ideal = math.Max(ideal, float64(m.Ops-1)/a.header.Rate)
-			}
-			if ideal > 0 {
-				e := m.Goodput / (float64(m.Ops) / ideal)
-				m.Efficiency = &e
-			}
-		}
-		r.Metrics = m
+		r.Metrics = a.metrics()
 	}
-	// Retry-After.
+	r.RetryAfter = a.retryAfterStats()
+	r.Bursts = burstStats(a.bursts)
+	r.Waves = waves(a.retrySends.asMap())
+	r.Routes = a.routeStats()
+	r.Buckets = a.bucketStats()
+	r.Background = a.bg
+	r.Clients = a.clientStats()
+	r.Timeline, r.TimelineBin = timeline(a.timeline.asMap())
+	r.FixedWindow = windowSignature(a.streakEnd)
+	r.LimitSeen = limitSeen(a.okPerSecond.asMap(), a.thrPerSecond.asMap())
+	r.Findings = findings(r)
+	return r
+}
+
+// metrics computes an attempt log's client-side figures; a.latencies is
+// sorted.
+func (a *accumulator) metrics() *Metrics {
+	m := &Metrics{Ops: a.ops, Succeeded: a.okOps, Failed: a.finished - a.okOps, Attempts: a.attempts,
+		PrematureRetries: a.premature, ImmediateRetries: a.immediate, LocalDrops: a.drops}
+	if m.Ops == 0 {
+		m.Ops = a.finished
+	}
+	if m.Ops > 0 {
+		m.SuccessRate = float64(m.Succeeded) / float64(m.Ops)
+	}
+	if a.attempts > 0 {
+		m.AttemptSuccess = float64(a.okAttempts) / float64(a.attempts)
+		m.Ratio429 = float64(a.throttled) / float64(a.attempts)
+	}
+	happy := max(a.header.HappyPath, 1)
+	if a.finished > 0 {
+		m.Amplification = float64(a.attempts) / float64(a.finished*happy)
+	}
+	elapsed := a.elapsedNS
+	if elapsed == 0 {
+		elapsed = a.maxEnd
+	}
+	m.Elapsed = float64(elapsed) / 1e9
+	if m.Elapsed > 0 {
+		m.Goodput = float64(m.Succeeded) / m.Elapsed
+	}
+	m.LatencyP50, m.LatencyP90, m.LatencyP99 = quantile(0.5, a.latencies), quantile(0.9, a.latencies), quantile(0.99, a.latencies)
+	if n := len(a.latencies); n > 0 {
+		m.LatencyMax = a.latencies[n-1]
+	}
+	m.DrainTime = math.Max(0, float64(a.maxEnd-a.maxIntended)/1e9)
+	m.Efficiency = efficiency(m, &a.header, happy)
+	return m
+}
+
+// efficiency is goodput against the fastest the gateway would let the
+// work finish, from the capacity h states; nil when it states none.
+func efficiency(m *Metrics, h *record.Header, happy int) *float64 {
+	c := h.Capacity
+	if !(c > 0 && m.Elapsed > 0 && m.Ops > 0) { // NaN too
+		return nil
+	}
+	// For a token bucket, the requests beyond one full burst at the
+	// capacity rate; for a window, as many whole windows as the requests
+	// need after the first; and no sooner than the last operation is
+	// offered.
+	need := float64(m.Ops*happy) - h.CapacityBurst
+	ideal := math.Max(need, 0) / c
+	if w := h.CapacityWindowNS; w > 0 && h.CapacityBurst > 0 {
+		windows := math.Ceil(float64(m.Ops*happy)/h.CapacityBurst) - 1
+		ideal = math.Max(windows, 0) * float64(w) / 1e9
+	}
+	if h.Rate > 0 {
+		ideal = math.Max(ideal, float64(m.Ops-1)/h.Rate)
+	}
+	if !(ideal > 0) {
+		return nil
+	}
+	e := m.Goodput / (float64(m.Ops) / ideal)
+	return &e
+}
+
+// retryAfterStats describes the hints, compared with the true waits when
+// the gateway's truth is known.
+func (a *accumulator) retryAfterStats() RetryAfterStats {
 	ra := RetryAfterStats{Throttled: a.throttled, Histogram: a.raHist, Missing: a.raMissing}
 	if a.throttled > 0 {
 		ra.ZeroFraction = float64(a.raZero) / float64(a.throttled)
@@ -536,11 +571,14 @@ func (a *accumulator) finish() *Run {
 		ra.MeanHint, ra.MeanTrueWait = stat.Mean(a.hints, nil), stat.Mean(a.truths, nil)
 		ra.MeanAbsError, ra.ShortFraction = abs/float64(n), float64(short)/float64(n)
 	}
-	r.RetryAfter = ra
-	// Bursts.
+	return ra
+}
+
+// burstStats describes 429 bursts from their counts by length.
+func burstStats(bursts map[int]int) BurstStats {
 	bs := BurstStats{Lengths: map[string]int{}}
 	total := 0
-	for n, c := range a.bursts {
+	for n, c := range bursts {
 		bs.Count += c
 		total += n * c
 		bs.Longest = max(bs.Longest, n)
@@ -549,13 +587,23 @@ func (a *accumulator) finish() *Run {
 	if bs.Count > 0 {
 		bs.Mean = float64(total) / float64(bs.Count)
 	}
-	r.Bursts = bs
-	r.Waves = waves(a.retrySends.asMap())
-	// Routes, buckets, clients, timeline.
+	return bs
+}
+
+// routeStats lists the routes by name.
+func (a *accumulator) routeStats() []RouteStats {
+	var out []RouteStats
 	for _, rt := range a.routes {
-		r.Routes = append(r.Routes, *rt)
+		out = append(out, *rt)
 	}
-	sort.Slice(r.Routes, func(i, j int) bool { return r.Routes[i].Route < r.Routes[j].Route })
+	sort.Slice(out, func(i, j int) bool { return out[i].Route < out[j].Route })
+	return out
+}
+
+// bucketStats lists the buckets by name, with the background load each
+// absorbed.
+func (a *accumulator) bucketStats() []BucketStats {
+	var out []BucketStats
 	for _, b := range a.buckets {
 		bs := *b
 		for _, bg := range a.bg {
@@ -563,10 +611,15 @@ func (a *accumulator) finish() *Run {
 				bs.Background += bg.Admitted
 			}
 		}
-		r.Buckets = append(r.Buckets, bs)
+		out = append(out, bs)
 	}
-	sort.Slice(r.Buckets, func(i, j int) bool { return r.Buckets[i].Name < r.Buckets[j].Name })
-	r.Background = a.bg
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// clientStats lists the clients by name, with their means and peaks.
+func (a *accumulator) clientStats() []ClientStats {
+	var out []ClientStats
 	for _, c := range a.clients {
 		cs := c.ClientStats
 		if cs.Retries > 0 {
@@ -578,14 +631,10 @@ func (a *accumulator) finish() *Run {
 		for _, n := range c.perSec {
 			cs.PeakRate = math.Max(cs.PeakRate, float64(n))
 		}
-		r.Clients = append(r.Clients, cs)
+		out = append(out, cs)
 	}
-	sort.Slice(r.Clients, func(i, j int) bool { return r.Clients[i].Client < r.Clients[j].Client })
-	r.Timeline, r.TimelineBin = timeline(a.timeline.asMap())
-	r.FixedWindow = windowSignature(a.streakEnd)
-	r.LimitSeen = limitSeen(a.okPerSecond.asMap(), a.thrPerSecond.asMap())
-	r.Findings = findings(r)
-	return r
+	sort.Slice(out, func(i, j int) bool { return out[i].Client < out[j].Client })
+	return out
 }
 
 // timeline merges 100 ms ticks into at most about 120 bins of a round

@@ -290,12 +290,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// one runs a variant with one seed and analyses its attempt log.
+// one runs a variant with one seed and analyses its attempt log's
+// records as the runner makes them: the analysis gets the very structs
+// the log would be written from, and no log is written.
 func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, error) {
 	vis, finish := analysis.NewVisitor(fmt.Sprintf("%s#%d", v.Name, seed))
-	obs := &observer{v: vis}
 	_, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
-		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: obs.observe, Version: o.Version})
+		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: vis, Version: o.Version})
 	if err != nil {
 		return nil, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/internal/hdr"
 	"github.com/ratelab/ratelab/mockgateway/limit"
+	"github.com/ratelab/ratelab/record"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -185,14 +186,14 @@ type reqCtx struct {
 	tok     *token
 	req     limit.Request
 	body    []byte
-	rec     Record
+	rec     record.Request
 	userID  string // the path's {id}, when the route has one
 	sw      statusWriter
 	enc     *json.Encoder // writes to sw; kept with the pooled context
 	errBody ErrorBody     // writeError's body, and its limit object
 	limit   LimitInfo
 	dec     limit.Decision
-	buckets [4]BucketRecord // backs rec.Buckets for most routes
+	buckets [4]record.Bucket // backs rec.Buckets for most routes
 }
 
 // reqCtxPool recycles request contexts: nothing keeps one once the
@@ -291,7 +292,7 @@ func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, userID string
 		// In-process requests (Transport) come from this machine.
 		r.RemoteAddr = "127.0.0.1:1"
 	}
-	rc.rec = Record{Type: "request", Method: r.Method, Route: rc.pattern, Path: r.URL.Path, CorrelationID: rc.cid, RemoteAddr: r.RemoteAddr, Buckets: rc.buckets[:0]}
+	rc.rec = record.Request{Schema: record.Schema, Type: record.TypeRequest, Method: r.Method, Route: rc.pattern, Path: r.URL.Path, CorrelationID: rc.cid, RemoteAddr: r.RemoteAddr, Buckets: rc.buckets[:0]}
 	rc.w.Header()["Inin-Correlation-Id"] = []string{rc.cid}
 	defer func() {
 		rc.rec.Status = rc.w.status
@@ -359,7 +360,7 @@ func (s *Server) authed(h func(*reqCtx)) func(*reqCtx) {
 		if rc.route != nil {
 			d := &rc.dec
 			s.model.Decide(rc.at, rc.route, rc.req, d)
-			rc.rec.addDecision(d, rc.req.Tier)
+			addDecision(&rc.rec, d)
 			if !d.Allowed {
 				s.delay(rc)
 				s.tooMany(rc, d)

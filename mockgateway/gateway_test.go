@@ -1,7 +1,6 @@
 package mockgateway
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratelab/ratelab/record"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -433,6 +433,18 @@ func TestDeterministicForSeed(t *testing.T) {
 	}
 }
 
+// accessRecords collects an access log's records.
+type accessRecords struct {
+	record.AttemptVisitor // nil: an access log has no attempt records
+	header                record.AccessHeader
+	requests              []record.Request
+	background            *record.Background
+}
+
+func (a *accessRecords) AccessHeader(h *record.AccessHeader) { a.header = *h }
+func (a *accessRecords) Request(r *record.Request)           { a.requests = append(a.requests, *r) }
+func (a *accessRecords) Background(b *record.Background)     { c := *b; a.background = &c }
+
 func TestAccessLogRecords(t *testing.T) {
 	h := newHarness(t, "")
 	tok := h.login()
@@ -440,24 +452,20 @@ func TestAccessLogRecords(t *testing.T) {
 		h.do("GET", "/api/v2/users/user-00001", tok, "")
 	}
 	h.s.Close()
-	var recs []Record
-	sc := bufio.NewScanner(h.log)
-	for sc.Scan() {
-		var r Record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.Schema != 1 {
-			t.Fatalf("bad line %s", sc.Bytes())
-		}
-		recs = append(recs, r)
+	var log accessRecords
+	if kind, _, err := record.Stream("access.jsonl", h.log, &log, record.Options{}); err != nil || kind != record.Access {
+		t.Fatalf("reading the access log: %v %v", kind, err)
 	}
-	if recs[0].Type != "header" || recs[0].Scenario != "test" || recs[len(recs)-1].Type != "background" {
-		t.Fatalf("framing: %+v ... %+v", recs[0], recs[len(recs)-1])
+	recs := log.requests
+	if log.header.Scenario != "test" || log.background == nil {
+		t.Fatalf("framing: %+v ... %+v", log.header, log.background)
 	}
-	last := recs[len(recs)-2]
+	last := recs[len(recs)-1]
 	if last.Status != 429 || last.RejectedBy != "token" || last.RetryAfter == "" || last.TrueWaitNS <= 0 ||
 		last.TokenID != "tok-1" || len(last.Buckets) != 1 || !last.Buckets[0].Refused || last.Client != "app" {
 		t.Fatalf("429 record %+v", last)
 	}
-	if len(recs) != 2+8 || h.s.Requests() != 8 {
+	if len(recs) != 8 || h.s.Requests() != 8 {
 		t.Fatalf("%d records for 8 requests", len(recs))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
+	"github.com/ratelab/ratelab/record"
 	"github.com/ratelab/ratelab/scenarios"
 	"github.com/ratelab/ratelab/target"
 )
@@ -53,14 +54,14 @@ type Options struct {
 	Log io.Writer
 	// Observe is given every attempt-log record as it is written (see
 	// Config.Observe).
-	Observe  func(rec any)
+	Observe  record.AttemptVisitor
 	Version  string
 	Progress func(Progress)
 }
 
 // Result is a finished probe.
 type Result struct {
-	Summary  *Summary
+	Summary  *record.Summary
 	Target   string
 	Strategy string
 }
@@ -215,6 +216,6 @@ func (o *Options) config(t *target.Target, agents []*Agent, work []Item) Config 
 		Concurrency: o.Concurrency, Rate: o.Rate, RampTo: o.RampTo, Ramp: o.Ramp, Poisson: o.Poisson,
 		MaxAttempts: o.MaxAttempts, MaxRequests: maxReq, MaxDuration: o.MaxDuration, Grace: o.Grace,
 		Seed: o.Seed, Log: o.Log, Observe: o.Observe, Progress: o.Progress,
-		Header: Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: t.Name, Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
+		Header: record.Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: t.Name, Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
+	"github.com/ratelab/ratelab/record"
 )
 
 func main() {
@@ -93,8 +94,8 @@ func run(rate float64, dur time.Duration, conns int) error {
 	var first, last int64 = -1, 0
 	sc := bufio.NewScanner(&log)
 	for sc.Scan() {
-		var a probe.Attempt
-		if json.Unmarshal(sc.Bytes(), &a) != nil || a.Type != "attempt" {
+		var a record.Attempt
+		if json.Unmarshal(sc.Bytes(), &a) != nil || a.Type != record.TypeAttempt {
 			continue
 		}
 		lags = append(lags, time.Duration(a.SentNS-a.IntendedNS))

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratelab/ratelab/analysis"
+	"github.com/ratelab/ratelab/record"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -103,7 +104,7 @@ func runAnalyze(stdout io.Writer, files []string, o analyzeOpts) error {
 	if err != nil {
 		return err
 	}
-	runs, err := analysis.Analyze(files, analysis.Options{ReadOptions: analysis.ReadOptions{Lenient: o.lenient}})
+	runs, err := analysis.Analyze(files, analysis.Options{Read: record.Options{Lenient: o.lenient}})
 	if err != nil {
 		return usage(err)
 	}

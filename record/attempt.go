@@ -1,16 +1,22 @@
-package probe
+package record
 
-// Schema is the version of the attempt-log record format.
+// Schema is the version of both log formats.
 const Schema = 1
 
-// The attempt log (JSON Lines) holds one Header, then Attempt and
-// Operation records as they happen, then one Final. Every record has
-// "schema" and "type". Times are nanoseconds since Header.Start.
+// The "type" of each record.
+const (
+	TypeHeader     = "header"     // Header or AccessHeader: the first record of either log
+	TypeAttempt    = "attempt"    // Attempt
+	TypeOperation  = "operation"  // Operation
+	TypeSummary    = "summary"    // Final
+	TypeRequest    = "request"    // Request
+	TypeBackground = "background" // Background
+)
 
 // Header opens the attempt log.
 type Header struct {
 	Schema      int               `json:"schema"`
-	Type        string            `json:"type"` // "header"
+	Type        string            `json:"type"` // TypeHeader
 	Version     string            `json:"version"`
 	Scenario    string            `json:"scenario"`
 	Strategy    string            `json:"strategy"`
@@ -43,7 +49,7 @@ type Header struct {
 // Attempt is one HTTP attempt, or one send the strategy dropped locally.
 type Attempt struct {
 	Schema  int    `json:"schema"`
-	Type    string `json:"type"` // "attempt"
+	Type    string `json:"type"` // TypeAttempt
 	Op      int    `json:"op"`
 	Attempt int    `json:"attempt"`
 	Worker  int    `json:"worker"`
@@ -66,15 +72,24 @@ type Attempt struct {
 	CorrelationID string `json:"correlation_id,omitempty"`
 	Error         string `json:"error,omitempty"`
 	LocalDrop     bool   `json:"local_drop,omitempty"`
-	// Decision is what followed: done, retry, stop, fail or cap.
+	// Decision is what followed: one of the Decision constants.
 	Decision string `json:"decision"`
 	WaitNS   int64  `json:"wait_ns,omitempty"`
 }
 
+// Decisions recorded on attempts.
+const (
+	DecisionDone  = "done"  // the operation succeeded, or moved on to its next request
+	DecisionRetry = "retry" // the strategy chose to retry after wait_ns
+	DecisionStop  = "stop"  // the strategy gave up
+	DecisionFail  = "fail"  // not retryable (e.g. 404)
+	DecisionCap   = "cap"   // a safety cap ended the operation
+)
+
 // Operation is one finished (or abandoned) operation.
 type Operation struct {
 	Schema int    `json:"schema"`
-	Type   string `json:"type"` // "operation"
+	Type   string `json:"type"` // TypeOperation
 	Op     int    `json:"op"`
 	Worker int    `json:"worker"`
 	User   string `json:"user"`
@@ -93,18 +108,9 @@ type Operation struct {
 // Final closes the attempt log with the run's summary.
 type Final struct {
 	Schema  int     `json:"schema"`
-	Type    string  `json:"type"` // "summary"
+	Type    string  `json:"type"` // TypeSummary
 	Summary Summary `json:"summary"`
 }
-
-// Decisions recorded on attempts.
-const (
-	DecisionDone  = "done"  // the operation succeeded, or moved on to its next request
-	DecisionRetry = "retry" // the strategy chose to retry after wait_ns
-	DecisionStop  = "stop"  // the strategy gave up
-	DecisionFail  = "fail"  // not retryable (e.g. 404)
-	DecisionCap   = "cap"   // a safety cap ended the operation
-)
 
 // Summary counts a run.
 type Summary struct {
