@@ -93,39 +93,108 @@ func uuid(rng *rand.Rand) string {
 	return string(out[:])
 }
 
-// newStore seeds count users deterministically from seed. The users are
-// allocated together: a comparison builds a gateway, and so its users,
-// for every run.
+// newStore seeds count users deterministically from seed. The population
+// for a seed is generated once per process and copied for each store: a
+// comparison builds a gateway, and so its users, for every run, with the
+// same few seeds.
 func newStore(count int, sequential bool, domain string, seed uint64, now time.Time) *store {
-	rng := rand.New(rand.NewPCG(seed, 0x75736572))
-	s := &store{users: make(map[string]*User, count), ids: make([]string, 0, count), rng: rng}
+	set := userSetFor(usersKey{count, sequential, domain, seed, now})
+	users := make([]User, len(set.users))
+	copy(users, set.users)
+	pcg := set.rng // the generator as it was after the last user
+	s := &store{users: make(map[string]*User, len(users)), ids: set.ids[:len(set.ids):len(set.ids)], rng: rand.New(&pcg)}
+	for i := range users {
+		s.users[users[i].ID] = &users[i]
+	}
+	return s
+}
+
+// usersKey names a generated population.
+type usersKey struct {
+	count      int
+	sequential bool
+	domain     string
+	seed       uint64
+	now        time.Time
+}
+
+// userSet is a generated population: read-only once built, shared by the
+// stores that copy it. Its slices' contents are never modified: a store
+// replaces a user's fields, never writes into a shared slice, and appends
+// to ids only past their capacity.
+type userSet struct {
+	users []User
+	ids   []string
+	rng   rand.PCG // the generator's state after the last user
+}
+
+// maxCachedUsers bounds the users kept in userSets across populations.
+const maxCachedUsers = 200_000
+
+// userSets caches recent populations, oldest first.
+var userSets struct {
+	mu    sync.Mutex
+	keys  []usersKey
+	sets  map[usersKey]*userSet
+	total int
+}
+
+// userSetFor returns the population for k, generating it when it is not
+// cached, and evicting the oldest populations past maxCachedUsers.
+func userSetFor(k usersKey) *userSet {
+	c := &userSets
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if set, ok := c.sets[k]; ok {
+		return set
+	}
+	set := generateUsers(k)
+	if c.sets == nil {
+		c.sets = map[usersKey]*userSet{}
+	}
+	for c.total+k.count > maxCachedUsers && len(c.keys) > 0 {
+		c.total -= c.keys[0].count
+		delete(c.sets, c.keys[0])
+		c.keys = c.keys[1:]
+	}
+	if k.count <= maxCachedUsers {
+		c.sets[k], c.keys, c.total = set, append(c.keys, k), c.total+k.count
+	}
+	return set
+}
+
+// generateUsers draws k's population from its seed.
+func generateUsers(k usersKey) *userSet {
+	pcg := rand.NewPCG(k.seed, 0x75736572)
+	rng := rand.New(pcg)
 	div := Division{ID: uuid(rng), Name: "Home Division"}
 	div.SelfURI = "/api/v2/authorization/divisions/" + div.ID
-	users := make([]User, count)
-	contacts := make([]ContactInfo, count)
+	set := &userSet{users: make([]User, k.count), ids: make([]string, k.count)}
+	contacts := make([]ContactInfo, k.count)
 	var buf []byte
-	for i := range users {
+	for i := range set.users {
 		id := uuid(rng)
-		if sequential {
+		if k.sequential {
 			id = fmt.Sprintf("user-%05d", i+1)
 		}
 		fi, li := rng.IntN(len(firstNames)), rng.IntN(len(lastNames))
 		// first.last<i+1>@domain, lower case
 		buf = append(append(append(append(buf[:0], lowerFirst[fi]...), '.'), lowerLast[li]...), strconv.Itoa(i+1)...)
-		email := string(append(append(buf, '@'), domain...))
+		email := string(append(append(buf, '@'), k.domain...))
 		jabber := strconv.FormatUint(rng.Uint64(), 16) + "@genesys.im"
 		contacts[i] = ContactInfo{Address: email, MediaType: "EMAIL", Type: "PRIMARY"}
-		users[i] = User{
+		set.users[i] = User{
 			ID: id, Name: firstNames[fi] + " " + lastNames[li], Division: div,
 			Chat:       Chat{JabberID: jabber},
 			Department: departments[rng.IntN(len(departments))], Email: email,
 			PrimaryContactInfo: contacts[i : i+1 : i+1],
 			Addresses:          []ContactInfo{}, State: "active", Title: "Agent", Username: email,
-			Version: 1, SelfURI: "/api/v2/users/" + id, modified: now,
+			Version: 1, SelfURI: "/api/v2/users/" + id, modified: k.now,
 		}
-		s.add(&users[i])
+		set.ids[i] = id
 	}
-	return s
+	set.rng = *pcg
+	return set
 }
 
 func (s *store) add(u *User) {
