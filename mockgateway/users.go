@@ -51,11 +51,15 @@ type ContactInfo struct {
 	Type      string `json:"type"`
 }
 
-// store holds the gateway's users. Safe for concurrent use.
+// store holds the gateway's users. Safe for concurrent use. The generated
+// population is shared with other stores and never written: a user is
+// copied into own the first time this store touches it.
 type store struct {
 	mu    sync.Mutex
-	users map[string]*User
-	ids   []string // in creation order, for paging
+	set   *userSet
+	own   []*User          // this store's copies of set.users, nil until touched
+	added map[string]*User // users created in this store
+	ids   []string         // in creation order, for paging
 	rng   *rand.Rand
 }
 
@@ -99,14 +103,37 @@ func uuid(rng *rand.Rand) string {
 // same few seeds.
 func newStore(count int, sequential bool, domain string, seed uint64, now time.Time) *store {
 	set := userSetFor(usersKey{count, sequential, domain, seed, now})
-	users := make([]User, len(set.users))
-	copy(users, set.users)
 	pcg := set.rng // the generator as it was after the last user
-	s := &store{users: make(map[string]*User, len(users)), ids: set.ids[:len(set.ids):len(set.ids)], rng: rand.New(&pcg)}
-	for i := range users {
-		s.users[users[i].ID] = &users[i]
+	return &store{set: set, own: make([]*User, len(set.users)), ids: set.ids[:len(set.ids):len(set.ids)], rng: rand.New(&pcg)}
+}
+
+// peekLocked returns a copy of the user with id without taking a copy
+// into the store: for reads that keep nothing.
+func (s *store) peekLocked(id string) (User, bool) {
+	if i, ok := s.set.index[id]; ok {
+		if u := s.own[i]; u != nil {
+			return *u, true
+		}
+		return s.set.users[i], true
 	}
-	return s
+	if u := s.added[id]; u != nil {
+		return *u, true
+	}
+	return User{}, false
+}
+
+// lookupLocked returns this store's user with id, copying it from the
+// shared population on first use; nil when there is none.
+func (s *store) lookupLocked(id string) *User {
+	i, ok := s.set.index[id]
+	if !ok {
+		return s.added[id]
+	}
+	if s.own[i] == nil {
+		u := s.set.users[i]
+		s.own[i] = &u
+	}
+	return s.own[i]
 }
 
 // usersKey names a generated population.
@@ -125,7 +152,8 @@ type usersKey struct {
 type userSet struct {
 	users []User
 	ids   []string
-	rng   rand.PCG // the generator's state after the last user
+	index map[string]int // position in users by id
+	rng   rand.PCG       // the generator's state after the last user
 }
 
 // maxCachedUsers bounds the users kept in userSets across populations.
@@ -169,7 +197,7 @@ func generateUsers(k usersKey) *userSet {
 	rng := rand.New(pcg)
 	div := Division{ID: uuid(rng), Name: "Home Division"}
 	div.SelfURI = "/api/v2/authorization/divisions/" + div.ID
-	set := &userSet{users: make([]User, k.count), ids: make([]string, k.count)}
+	set := &userSet{users: make([]User, k.count), ids: make([]string, k.count), index: make(map[string]int, k.count)}
 	contacts := make([]ContactInfo, k.count)
 	var buf []byte
 	for i := range set.users {
@@ -192,25 +220,18 @@ func generateUsers(k usersKey) *userSet {
 			Version: 1, SelfURI: "/api/v2/users/" + id, modified: k.now,
 		}
 		set.ids[i] = id
+		set.index[id] = i
 	}
 	set.rng = *pcg
 	return set
 }
 
-func (s *store) add(u *User) {
-	s.users[u.ID] = u
-	s.ids = append(s.ids, u.ID)
-}
 
 // get returns a copy of the user with id.
 func (s *store) get(id string) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[id]
-	if !ok {
-		return User{}, false
-	}
-	return *u, true
+	return s.peekLocked(id)
 }
 
 // getJSON returns the JSON body of the user with id as GET answers it,
@@ -218,8 +239,8 @@ func (s *store) get(id string) (User, bool) {
 func (s *store) getJSON(id string) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[id]
-	if !ok {
+	u := s.lookupLocked(id)
+	if u == nil {
 		return nil, false
 	}
 	b, err := encodedLocked(u)
@@ -245,8 +266,8 @@ func (s *store) page(number, size int) ([]User, int) {
 	var out []User
 	start := (number - 1) * size
 	for i := start; i < start+size && i < len(s.ids); i++ {
-		if u, ok := s.users[s.ids[i]]; ok {
-			out = append(out, *u)
+		if u, ok := s.peekLocked(s.ids[i]); ok {
+			out = append(out, u)
 		}
 	}
 	return out, len(s.ids)
@@ -285,8 +306,8 @@ func (s *store) updateJSON(id string, version int64, now time.Time, fn func(*Use
 }
 
 func (s *store) updateLocked(id string, version int64, now time.Time, fn func(*User)) (*User, bool, error) {
-	u, ok := s.users[id]
-	if !ok {
+	u := s.lookupLocked(id)
+	if u == nil {
 		return nil, false, nil
 	}
 	if version >= 0 && version != u.Version {
@@ -308,9 +329,12 @@ func (s *store) create(name, email, dept, title string, now time.Time) User {
 		PrimaryContactInfo: []ContactInfo{{Address: email, MediaType: "EMAIL", Type: "PRIMARY"}},
 		Addresses:          []ContactInfo{}, Version: 1, SelfURI: "/api/v2/users/" + id, modified: now}
 	if len(s.ids) > 0 {
-		u.Division = s.users[s.ids[0]].Division
+		u.Division = s.lookupLocked(s.ids[0]).Division
 	}
-	s.add(u)
+	if s.added == nil {
+		s.added = map[string]*User{}
+	}
+	s.added[id], s.ids = u, append(s.ids, id)
 	return *u
 }
 
