@@ -226,7 +226,6 @@ func generateUsers(k usersKey) *userSet {
 	return set
 }
 
-
 // get returns a copy of the user with id.
 func (s *store) get(id string) (User, bool) {
 	s.mu.Lock()
