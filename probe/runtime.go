@@ -6,8 +6,20 @@ import (
 	"runtime/debug"
 )
 
-// SimulationGCPercent is the garbage-collection target TuneRuntime sets.
+// SimulationGCPercent is the garbage-collection target TuneRuntime sets
+// for a single simulation.
 const SimulationGCPercent = 400
+
+// ParallelGCPercent is the target TuneRuntime sets for parallel
+// simulations (procs 0, as compare runs them), with ParallelMemoryLimit as
+// a soft limit on the heap. Many short runs, each allocating megabytes and
+// keeping little, spend less on collection at a higher target; the limit
+// makes the collector work harder only if a large comparison's heap ever
+// nears it.
+const (
+	ParallelGCPercent   = 800
+	ParallelMemoryLimit = 1 << 30
+)
 
 // TuneRuntime sets up the Go runtime for simulation-heavy commands and
 // returns a func that restores the previous settings.
@@ -26,11 +38,21 @@ const SimulationGCPercent = 400
 // hour-long run on two cores). Callers that run several simulations in
 // parallel pass 0.
 //
-// Both settings are process-wide, so only commands and benchmarks call it.
+// With procs 0 the target is ParallelGCPercent and, unless GOMEMLIMIT is
+// set, the heap's soft limit ParallelMemoryLimit.
+//
+// Every setting is process-wide, so only commands and benchmarks call it.
 func TuneRuntime(procs int) (restore func()) {
-	prevGC, prevProcs := -1, 0
+	prevGC, prevProcs, prevLimit := -1, 0, int64(-1)
+	gc := SimulationGCPercent
+	if procs == 0 {
+		gc = ParallelGCPercent
+		if os.Getenv("GOMEMLIMIT") == "" {
+			prevLimit = debug.SetMemoryLimit(ParallelMemoryLimit)
+		}
+	}
 	if os.Getenv("GOGC") == "" {
-		prevGC = debug.SetGCPercent(SimulationGCPercent)
+		prevGC = debug.SetGCPercent(gc)
 	}
 	if procs > 0 && os.Getenv("GOMAXPROCS") == "" {
 		prevProcs = runtime.GOMAXPROCS(procs)
@@ -41,6 +63,9 @@ func TuneRuntime(procs int) (restore func()) {
 		}
 		if prevProcs > 0 {
 			runtime.GOMAXPROCS(prevProcs)
+		}
+		if prevLimit != -1 {
+			debug.SetMemoryLimit(prevLimit)
 		}
 	}
 }

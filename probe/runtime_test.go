@@ -18,7 +18,7 @@ func TestTuneRuntime(t *testing.T) {
 		wantGC           int
 	}{
 		{"single run", "", "", 1, 1, SimulationGCPercent},
-		{"parallel runs", "", "", 0, procs, SimulationGCPercent},
+		{"parallel runs", "", "", 0, procs, ParallelGCPercent},
 		{"the user's choices", "150", "2", 1, procs, 100},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -27,7 +27,15 @@ func TestTuneRuntime(t *testing.T) {
 			gc := debug.SetGCPercent(100)
 			defer debug.SetGCPercent(gc)
 
+			limit := debug.SetMemoryLimit(-1)
 			restore := TuneRuntime(c.arg)
+			want := limit
+			if c.arg == 0 {
+				want = ParallelMemoryLimit
+			}
+			if l := debug.SetMemoryLimit(-1); l != want {
+				t.Errorf("memory limit %d, want %d", l, want)
+			}
 			if p := runtime.GOMAXPROCS(0); p != c.wantProcs {
 				t.Errorf("GOMAXPROCS %d, want %d", p, c.wantProcs)
 			}
@@ -40,6 +48,9 @@ func TestTuneRuntime(t *testing.T) {
 			}
 			if g := debug.SetGCPercent(100); g != 100 {
 				t.Errorf("GC percent %d after restore, want 100", g)
+			}
+			if l := debug.SetMemoryLimit(-1); l != limit {
+				t.Errorf("memory limit %d after restore, want %d", l, limit)
 			}
 		})
 	}
