@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -14,7 +13,14 @@ import (
 // closed sets of values, and impossible numbers. It reads the typed values
 // Parse resolved and changes nothing.
 func (s *Scenario) Validate() error {
-	v := &validator{s: s}
+	p := newProblems(s.File)
+	s.validate(p)
+	return p.err()
+}
+
+// validate records the scenario's semantic problems in p.
+func (s *Scenario) validate(p *problems) {
+	v := &validator{s: s, p: p, tierList: strings.Join(sortedKeys(s.Gateway.Tiers), ", ")}
 	if strings.TrimSpace(s.Name) == "" {
 		v.fail("name", "a scenario needs a name")
 	}
@@ -35,7 +41,6 @@ func (s *Scenario) Validate() error {
 			v.fail(fmt.Sprintf("assert[%d]", i), "%v", err)
 		}
 	}
-	return errors.Join(v.errs...)
 }
 
 // parsed reports whether the option at path parsed at load.
@@ -76,6 +81,7 @@ func (v *validator) buckets() map[string]int {
 			v.fail(p+".window", "window applies only to fixed-window and sliding-window, not %s", b.Algorithm)
 		}
 	}
+	v.bucketList = strings.Join(sortedKeys(buckets), ", ")
 	return buckets
 }
 
@@ -108,8 +114,8 @@ func (v *validator) tiers(buckets map[string]int) {
 	g := &v.s.Gateway
 	for _, tn := range sortedKeys(g.Tiers) {
 		for _, bn := range sortedKeys(g.Tiers[tn]) {
-			if _, ok := buckets[bn]; !ok {
-				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, strings.Join(sortedKeys(buckets), ", "))
+			if _, ok := buckets[bn]; !ok && v.p.decoded("gateway.buckets") {
+				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, v.bucketList)
 			}
 		}
 	}
@@ -128,8 +134,8 @@ func (v *validator) routes(buckets map[string]int) {
 		}
 		seen[r.Match] = true
 		for j, bn := range r.Buckets {
-			if _, ok := buckets[bn]; !ok {
-				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, strings.Join(sortedKeys(buckets), ", "))
+			if _, ok := buckets[bn]; !ok && v.p.decoded("gateway.buckets") {
+				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, v.bucketList)
 			}
 		}
 		if r.Cost < 0 {
@@ -191,8 +197,8 @@ func (v *validator) background(buckets map[string]int) {
 	for i, bg := range g.Background {
 		p := fmt.Sprintf("gateway.background[%d]", i)
 		b, ok := buckets[bg.Bucket]
-		if !ok {
-			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, strings.Join(sortedKeys(buckets), ", "))
+		if !ok && v.p.decoded("gateway.buckets") {
+			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, v.bucketList)
 		} else if v.isAlgorithm(b, limit.Concurrency) {
 			v.fail(p+".bucket", "bucket %q counts requests in flight; background load needs a rate-based bucket", bg.Bucket)
 		}
@@ -202,8 +208,8 @@ func (v *validator) background(buckets map[string]int) {
 		if !v.parsed(p + ".pattern") {
 			v.fail(p+".pattern", "unknown pattern %q (valid: constant, poisson)", bg.Pattern)
 		}
-		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok {
-			v.fail(p+".tier", "unknown tier %q (defined: %s)", bg.Tier, strings.Join(sortedKeys(g.Tiers), ", "))
+		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok && v.p.decoded("gateway.tiers") {
+			v.fail(p+".tier", "unknown tier %q (defined: %s)", bg.Tier, v.tierList)
 		}
 	}
 }
@@ -264,8 +270,8 @@ func (v *validator) clients() {
 		}
 		seen[c.ID] = true
 		if len(g.Tiers) > 0 {
-			if _, ok := g.Tiers[c.Tier]; !ok {
-				v.fail(p+".tier", "unknown tier %q for client %q (defined: %s)", c.Tier, c.ID, strings.Join(sortedKeys(g.Tiers), ", "))
+			if _, ok := g.Tiers[c.Tier]; !ok && v.p.decoded("gateway.tiers") {
+				v.fail(p+".tier", "unknown tier %q for client %q (defined: %s)", c.Tier, c.ID, v.tierList)
 			}
 		} else if c.Tier != "" {
 			v.fail(p+".tier", "client %q names tier %q but gateway.tiers defines none", c.ID, c.Tier)
