@@ -24,9 +24,7 @@ func (s *Scenario) validate(p *problems) {
 	if strings.TrimSpace(s.Name) == "" {
 		v.fail("name", "a scenario needs a name")
 	}
-	if s.TimeScale < 0 {
-		v.fail("time_scale", "%v must be positive", s.TimeScale)
-	}
+	v.timeScale()
 	buckets := v.buckets()
 	v.tiers(buckets)
 	v.routes(buckets)
@@ -74,9 +72,12 @@ func (v *validator) buckets() map[string]int {
 		if b.Burst < 0 {
 			v.fail(p+".burst", "%d must not be negative", b.Burst)
 		}
+		v.atMost(p+".burst", b.Burst, maxCount, "the most ratelab models")
 		if b.Burst > 0 && !v.isAlgorithm(i, limit.TokenBucket) {
 			v.fail(p+".burst", "burst applies only to token-bucket, not %s", b.Algorithm)
 		}
+		v.window(p+".window", b.Window.D())
+		v.slidingCapacity(i, p)
 		if b.Window > 0 && (v.isAlgorithm(i, limit.TokenBucket) || v.isAlgorithm(i, limit.Concurrency)) {
 			v.fail(p+".window", "window applies only to fixed-window and sliding-window, not %s", b.Algorithm)
 		}
@@ -106,6 +107,12 @@ func (v *validator) bucketLimit(i int, p string) {
 		v.fail(p+".limit", "a concurrency limit is a whole number of requests in flight, not a rate")
 	case !concurrency && b.Limit.Rate.Per == 0:
 		v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/min", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N)
+	case concurrency:
+		if b.Limit.Rate.N > maxCount {
+			v.fail(p+".limit", "%s requests in flight is above %d, the most ratelab models", num(b.Limit.Rate.N), maxCount)
+		}
+	default:
+		v.rate(p+".limit", b.Limit.Rate, false)
 	}
 }
 
@@ -114,6 +121,7 @@ func (v *validator) tiers(buckets map[string]int) {
 	g := &v.s.Gateway
 	for _, tn := range sortedKeys(g.Tiers) {
 		for _, bn := range sortedKeys(g.Tiers[tn]) {
+			v.rate("gateway.tiers."+tn+"."+bn, g.Tiers[tn][bn].Rate, false)
 			if _, ok := buckets[bn]; !ok && v.p.decoded("gateway.buckets") {
 				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, v.bucketList)
 			}
@@ -141,6 +149,7 @@ func (v *validator) routes(buckets map[string]int) {
 		if r.Cost < 0 {
 			v.fail(p+".cost", "%d must not be negative", r.Cost)
 		}
+		v.atMost(p+".cost", r.Cost, maxCount, "the most ratelab models")
 		if r.Latency != nil {
 			v.latency(p+".latency", r.Latency)
 		}
@@ -165,6 +174,8 @@ func (v *validator) retryAfterPolicy() {
 		cp := fmt.Sprintf("%s.choices[%d]", p, i)
 		if c.P <= 0 {
 			v.fail(cp+".p", "probability %v must be positive", c.P)
+		} else if c.P > maxWeight {
+			v.fail(cp+".p", "weight %v is above %s", c.P, num(maxWeight))
 		}
 		if v.isMode(cp, c.ParsedMode, limit.Mix) {
 			v.fail(cp+".mode", "a mix cannot contain a mix")
@@ -179,6 +190,9 @@ func (v *validator) isMode(p string, mode, want limit.RetryAfterMode) bool {
 }
 
 func (v *validator) retryAfter(p, text string, mode limit.RetryAfterMode, value, lo, hi Duration) {
+	v.duration(p+".value", value, maxPeriod)
+	v.duration(p+".min", lo, maxPeriod)
+	v.duration(p+".max", hi, maxPeriod)
 	if !v.parsed(p + ".mode") {
 		v.fail(p+".mode", "unknown mode %q (valid: %s)", text, strings.Join(limit.RetryAfterModeNames(), ", "))
 		return
@@ -204,6 +218,8 @@ func (v *validator) background(buckets map[string]int) {
 		}
 		if bg.Rate == nil {
 			v.fail(p, "background load needs a rate such as 2/s")
+		} else {
+			v.rate(p+".rate", bg.Rate.Rate, true)
 		}
 		if !v.parsed(p + ".pattern") {
 			v.fail(p+".pattern", "unknown pattern %q (valid: constant, poisson)", bg.Pattern)
@@ -226,6 +242,7 @@ func (v *validator) faults() {
 			v.fail(p+".status", "status %d is not a server error the gateway injects (valid: 500, 502, 503, 504)", e.Status)
 		}
 		v.fraction(p+".rate", e.Rate)
+		v.duration(p+".retry_after", e.RetryAfter, maxPeriod)
 		for j, r := range e.Routes {
 			if rp := fmt.Sprintf("%s.routes[%d]", p, j); !v.parsed(rp) {
 				v.fail(rp, "unknown route %q (valid: %s)", r, quoteAll(api.ScenarioRoutes()))
@@ -242,18 +259,25 @@ func (v *validator) gatewayLimits() {
 	if g.Users.Count < 1 {
 		v.fail("gateway.users.count", "%d: there must be at least one user", g.Users.Count)
 	}
+	v.atMost("gateway.users.count", g.Users.Count, maxUsers, "the gateway builds every user up front")
 	if !v.parsed("gateway.users.ids") {
 		v.fail("gateway.users.ids", "unknown id style %q (valid: uuid, sequential)", g.Users.IDs)
 	}
 	if g.Token.MaxLive < 0 {
 		v.fail("gateway.token.max_live", "%d must not be negative", g.Token.MaxLive)
 	}
+	v.atMost("gateway.token.max_live", g.Token.MaxLive, maxCount, "the most ratelab models")
+	if g.Token.Limit != nil {
+		v.rate("gateway.token.limit", g.Token.Limit.Rate, false)
+	}
+	v.duration("gateway.token.expires_in", g.Token.ExpiresIn, maxPeriod)
 	if g.Token.ExpiresIn.D().Seconds() <= 60 {
 		v.fail("gateway.token.expires_in", "%v must be above 60s: SDKs refresh at expires_in - 60s and loop when it is lower", g.Token.ExpiresIn)
 	}
 	if g.RequestBytesMax < 0 {
 		v.fail("gateway.request_bytes_max", "%d must not be negative", g.RequestBytesMax)
 	}
+	v.atMost("gateway.request_bytes_max", g.RequestBytesMax, maxRequestBytes, "the gateway reads a body up to it into memory")
 }
 
 // clients checks the clients' ids and tiers.
@@ -291,6 +315,11 @@ func (v *validator) workload() {
 	if w.Concurrency < 0 {
 		v.fail("workload.concurrency", "%d must not be negative", w.Concurrency)
 	}
+	v.atMost("workload.ops", w.Ops, maxOps, "the probe builds the whole work list first")
+	v.atMost("workload.concurrency", w.Concurrency, maxConcurrency, "one goroutine each")
+	if w.Rate != nil {
+		v.rate("workload.rate", w.Rate.Rate, true)
+	}
 	if !v.parsed("workload.arrival") {
 		v.fail("workload.arrival", "unknown arrival %q (valid: constant, poisson)", w.Arrival)
 	}
@@ -307,9 +336,13 @@ func (v *validator) workload() {
 	if w.MaxAttempts < 0 || w.MaxRequests < 0 {
 		v.fail("workload", "max_attempts and max_requests must not be negative")
 	}
+	v.atMost("workload.max_attempts", w.MaxAttempts, maxAttempts, "ops × max_attempts is the default request cap")
+	v.atMost("workload.max_requests", w.MaxRequests, maxRequests, "the most ratelab models")
+	v.duration("workload.max_duration", w.MaxDuration, maxPeriod)
 }
 
 func (v *validator) latency(p string, l *Latency) {
+	v.latencyBounds(p, l)
 	if !v.parsed(p + ".dist") {
 		v.fail(p+".dist", "unknown distribution %q (valid: constant, uniform, normal, lognormal)", l.Dist)
 		return
