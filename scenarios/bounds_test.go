@@ -64,3 +64,38 @@ func TestFileSizeIsBounded(t *testing.T) {
 		t.Errorf("Load: got %v\nwant %s", err, want)
 	}
 }
+
+// TestEveryProblemInLineOrder: a decoding problem does not hide the
+// semantic ones after it, and the whole list is sorted by line.
+func TestEveryProblemInLineOrder(t *testing.T) {
+	_, err := Load("testdata/invalid/every-problem.yaml")
+	if err == nil {
+		t.Fatal("loaded without error")
+	}
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		lines = append(lines, strings.SplitN(l, ":", 4)[2])
+	}
+	// window has no unit; unknown bucket; ops not a number; unknown
+	// strategy; unknown metric.
+	if got, want := strings.Join(lines, ","), "4,6,8,9,11"; got != want {
+		t.Errorf("problems on lines %s, want %s:\n%v", got, want, err)
+	}
+}
+
+// TestProblemsAreCapped: past 50 problems the error counts the rest.
+func TestProblemsAreCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("name: many\ngateway:\n  routes:\n    - match: \"*\"\n      buckets:\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "        - b%d\n", i)
+	}
+	_, err := Parse("many.yaml", []byte(b.String()))
+	if err == nil {
+		t.Fatal("parsed without error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 51 || lines[50] != "scenarios: many.yaml: 10 more problems not shown" {
+		t.Errorf("%d lines, the last %q", len(lines), lines[len(lines)-1])
+	}
+}

@@ -236,15 +236,15 @@ type Workload struct {
 }
 
 // Parse reads a scenario from data; file names it in errors. The error
-// lists the decoding problems (up to 50, sorted by line), or else those
-// of Validate.
+// lists every problem it finds (up to 50), sorted by line: decoding
+// problems, and the checks of Validate on whatever did decode.
 func Parse(file string, data []byte) (*Scenario, error) {
 	if len(data) > maxFileBytes {
 		return nil, tooBig(file)
 	}
 	s := &Scenario{File: file, lines: map[string]int{}}
 	p := newProblems(file)
-	if !parse(data, s, s.lines, p) || len(p.errs) > 0 {
+	if !parse(data, s, s.lines, p) {
 		return nil, p.err()
 	}
 	s.defaults()
@@ -379,6 +379,9 @@ type validator struct {
 	p *problems
 	// bucketList and tierList are the defined names, for messages.
 	bucketList, tierList string
+	// bucketsNamed reports that every bucket's name decoded, so a name
+	// missing from them is really unknown.
+	bucketsNamed bool
 }
 
 // fail records a problem at path, unless it would repeat a decoding error.

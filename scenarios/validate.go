@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ratelab/ratelab/analysis/metric"
 	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/mockgateway/limit"
 	"github.com/ratelab/ratelab/probe/strategy"
@@ -35,8 +36,12 @@ func (s *Scenario) validate(p *problems) {
 	v.clients()
 	v.workload()
 	for i, a := range s.Assert {
-		if _, _, _, err := ParseAssertion(a); err != nil {
+		m, _, _, err := ParseAssertion(a)
+		switch {
+		case err != nil:
 			v.fail(fmt.Sprintf("assert[%d]", i), "%v", err)
+		case !metric.Known(m):
+			v.fail(fmt.Sprintf("assert[%d]", i), "assertion %q: unknown metric %q (valid: %s)", a, m, strings.Join(metric.Names(), ", "))
 		}
 	}
 }
@@ -83,6 +88,11 @@ func (v *validator) buckets() map[string]int {
 		}
 	}
 	v.bucketList = strings.Join(sortedKeys(buckets), ", ")
+	v.bucketsNamed = !v.p.failed["gateway.buckets"]
+	for i := range g.Buckets {
+		p := fmt.Sprintf("gateway.buckets[%d]", i)
+		v.bucketsNamed = v.bucketsNamed && !v.p.failed[p] && !v.p.failed[p+".name"]
+	}
 	return buckets
 }
 
@@ -122,7 +132,7 @@ func (v *validator) tiers(buckets map[string]int) {
 	for _, tn := range sortedKeys(g.Tiers) {
 		for _, bn := range sortedKeys(g.Tiers[tn]) {
 			v.rate("gateway.tiers."+tn+"."+bn, g.Tiers[tn][bn].Rate, false)
-			if _, ok := buckets[bn]; !ok && v.p.decoded("gateway.buckets") {
+			if _, ok := buckets[bn]; !ok && v.bucketsNamed {
 				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, v.bucketList)
 			}
 		}
@@ -142,7 +152,7 @@ func (v *validator) routes(buckets map[string]int) {
 		}
 		seen[r.Match] = true
 		for j, bn := range r.Buckets {
-			if _, ok := buckets[bn]; !ok && v.p.decoded("gateway.buckets") {
+			if _, ok := buckets[bn]; !ok && v.bucketsNamed {
 				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, v.bucketList)
 			}
 		}
@@ -211,7 +221,7 @@ func (v *validator) background(buckets map[string]int) {
 	for i, bg := range g.Background {
 		p := fmt.Sprintf("gateway.background[%d]", i)
 		b, ok := buckets[bg.Bucket]
-		if !ok && v.p.decoded("gateway.buckets") {
+		if !ok && v.bucketsNamed {
 			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, v.bucketList)
 		} else if v.isAlgorithm(b, limit.Concurrency) {
 			v.fail(p+".bucket", "bucket %q counts requests in flight; background load needs a rate-based bucket", bg.Bucket)
@@ -224,7 +234,7 @@ func (v *validator) background(buckets map[string]int) {
 		if !v.parsed(p + ".pattern") {
 			v.fail(p+".pattern", "unknown pattern %q (valid: constant, poisson)", bg.Pattern)
 		}
-		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok && v.p.decoded("gateway.tiers") {
+		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok && !v.p.failed["gateway.tiers"] {
 			v.fail(p+".tier", "unknown tier %q (defined: %s)", bg.Tier, v.tierList)
 		}
 	}
@@ -294,7 +304,7 @@ func (v *validator) clients() {
 		}
 		seen[c.ID] = true
 		if len(g.Tiers) > 0 {
-			if _, ok := g.Tiers[c.Tier]; !ok && v.p.decoded("gateway.tiers") {
+			if _, ok := g.Tiers[c.Tier]; !ok && !v.p.failed["gateway.tiers"] {
 				v.fail(p+".tier", "unknown tier %q for client %q (defined: %s)", c.Tier, c.ID, v.tierList)
 			}
 		} else if c.Tier != "" {
