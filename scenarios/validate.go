@@ -223,7 +223,7 @@ func (v *validator) background(buckets map[string]int) {
 		b, ok := buckets[bg.Bucket]
 		if !ok && v.bucketsNamed {
 			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, v.bucketList)
-		} else if v.isAlgorithm(b, limit.Concurrency) {
+		} else if ok && v.isAlgorithm(b, limit.Concurrency) {
 			v.fail(p+".bucket", "bucket %q counts requests in flight; background load needs a rate-based bucket", bg.Bucket)
 		}
 		if bg.Rate == nil {
