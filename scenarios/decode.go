@@ -1,8 +1,8 @@
 package scenarios
 
 import (
-	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -44,21 +44,16 @@ type scalar interface {
 }
 
 // decoder walks a YAML node tree into Go values, strictly: unknown and
-// duplicate keys, wrong kinds and bad scalars are errors with a line and a
-// field path. It records the line of every path it sees for later
-// semantic checks, and collects up to maxErrors errors.
+// duplicate keys, wrong kinds and bad scalars are problems with a line and
+// a field path. It records the line of every path it sees for later
+// semantic checks.
 type decoder struct {
-	file  string
 	lines map[string]int
-	errs  []error
+	p     *problems
 }
 
-const maxErrors = 20
-
 func (d *decoder) fail(line int, path, format string, args ...any) {
-	if len(d.errs) < maxErrors {
-		d.errs = append(d.errs, &Error{File: d.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
-	}
+	d.p.fail(line, path, format, args...)
 }
 
 func kindName(n *yaml.Node) string {
@@ -126,24 +121,36 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		v.Set(s)
 	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			d.fail(n.Line, path, "expected a mapping, got %s", kindName(n))
-			return
+		d.decodeMap(n, v, path)
+	default:
+		d.decodeScalar(n, v, path)
+	}
+}
+
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n.Line, path, "expected a mapping, got %s", kindName(n))
+		return
+	}
+	m := reflect.MakeMap(v.Type())
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		kp := join(path, k.Value)
+		if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+			d.fail(k.Line, kp, "defined twice")
+			continue
 		}
-		m := reflect.MakeMap(v.Type())
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			kp := join(path, k.Value)
-			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
-				d.fail(k.Line, kp, "defined twice")
-				continue
-			}
-			d.lines[kp] = k.Line
-			e := reflect.New(v.Type().Elem()).Elem()
-			d.decode(val, e, kp)
-			m.SetMapIndex(reflect.ValueOf(k.Value), e)
-		}
-		v.Set(m)
+		d.lines[kp] = k.Line
+		e := reflect.New(v.Type().Elem()).Elem()
+		d.decode(val, e, kp)
+		m.SetMapIndex(reflect.ValueOf(k.Value), e)
+	}
+	v.Set(m)
+}
+
+// decodeScalar decodes text, numbers and booleans.
+func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
+	switch v.Kind() {
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			d.fail(n.Line, path, "expected text, got %s", kindName(n))
@@ -170,7 +177,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		v.SetUint(x)
 	case reflect.Float64:
 		x, err := strconv.ParseFloat(n.Value, 64)
-		if n.Kind != yaml.ScalarNode || err != nil {
+		if n.Kind != yaml.ScalarNode || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 			d.fail(n.Line, path, "%q is not a number", n.Value)
 			return
 		}
@@ -222,8 +229,20 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-// parse decodes data (the contents of file) strictly into out.
-func parse(file string, data []byte, out any, lines map[string]int) error {
+// maxFileBytes is the largest scenario file Load and Parse read: 1 MiB,
+// a thousand times the size of the largest embedded scenario.
+const maxFileBytes = 1 << 20
+
+// maxNodes bounds the YAML nodes a scenario may expand to, counting an
+// alias as the nodes it stands for each time it is used: the decoder walks
+// every one of them, and a few kilobytes of aliases can otherwise stand
+// for millions. The embedded scenarios have a few hundred.
+const maxNodes = 100_000
+
+// parse decodes data strictly into out, recording decoding problems in p.
+// It reports whether decoding could start: false when the file is not
+// YAML, is empty or expands past maxNodes (p then holds that one problem).
+func parse(data []byte, out any, lines map[string]int, p *problems) bool {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		// yaml.v3 syntax errors read "yaml: line N: ...".
@@ -235,12 +254,80 @@ func parse(file string, data []byte, out any, lines map[string]int) error {
 				msg = strings.TrimSpace(tail)
 			}
 		}
-		return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+		p.add(line, "", "invalid YAML: %s", msg)
+		return false
 	}
 	if len(doc.Content) == 0 {
-		return &Error{File: file, Msg: "the file is empty"}
+		p.add(0, "", "the file is empty")
+		return false
 	}
-	d := &decoder{file: file, lines: lines}
+	c := &nodeCounter{sizes: map[*yaml.Node]int{}}
+	if n := c.over(doc.Content[0]); n != nil {
+		if n.Kind == yaml.AliasNode {
+			p.add(n.Line, "", "alias *%s expands the scenario past %d YAML nodes (an alias counts the nodes it stands for each time it is used)", n.Value, maxNodes)
+		} else {
+			p.add(n.Line, "", "the scenario has more than %d YAML nodes", maxNodes)
+		}
+		return false
+	}
+	d := &decoder{lines: lines, p: p}
 	d.decode(doc.Content[0], reflect.ValueOf(out).Elem(), "")
-	return errors.Join(d.errs...)
+	return true
+}
+
+// nodeCounter counts a document's nodes the way the decoder walks them:
+// an alias stands for every node under its anchor, each time it is used.
+type nodeCounter struct {
+	total int
+	sizes map[*yaml.Node]int // anchored nodes' expanded sizes
+}
+
+// over walks n in document order and returns the node at which the
+// running count passes maxNodes, or nil.
+func (c *nodeCounter) over(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		c.total += c.size(n)
+	} else {
+		c.total++
+	}
+	if c.total > maxNodes {
+		return n
+	}
+	if n.Kind == yaml.AliasNode {
+		return nil
+	}
+	for _, ch := range n.Content {
+		if bad := c.over(ch); bad != nil {
+			return bad
+		}
+	}
+	return nil
+}
+
+// size returns the number of nodes n stands for, at most maxNodes+1.
+// Anchored nodes are counted once and remembered.
+func (c *nodeCounter) size(n *yaml.Node) int {
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return 1
+		}
+		return c.size(n.Alias)
+	}
+	if s, ok := c.sizes[n]; ok {
+		return s
+	}
+	if n.Anchor != "" {
+		c.sizes[n] = maxNodes + 1 // an anchor that contains itself is too big
+	}
+	s := 1
+	for _, ch := range n.Content {
+		if s += c.size(ch); s > maxNodes {
+			s = maxNodes + 1
+			break
+		}
+	}
+	if n.Anchor != "" {
+		c.sizes[n] = s
+	}
+	return s
 }

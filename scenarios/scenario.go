@@ -10,6 +10,7 @@ package scenarios
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -234,25 +235,44 @@ type Workload struct {
 	Poisson bool          `yaml:"-"`
 }
 
-// Parse reads a scenario from data; file names it in errors.
+// Parse reads a scenario from data; file names it in errors. The error
+// lists every problem it finds (up to 50), sorted by line: decoding
+// problems, and the checks of Validate on whatever did decode.
 func Parse(file string, data []byte) (*Scenario, error) {
+	if len(data) > maxFileBytes {
+		return nil, tooBig(file)
+	}
 	s := &Scenario{File: file, lines: map[string]int{}}
-	if err := parse(file, data, s, s.lines); err != nil {
-		return nil, err
+	p := newProblems(file)
+	if !parse(data, s, s.lines, p) {
+		return nil, p.err()
 	}
 	s.defaults()
 	s.resolve()
-	if err := s.Validate(); err != nil {
+	s.validate(p)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Load reads the scenario file at path.
+func tooBig(file string) error {
+	return &Error{File: file, Msg: fmt.Sprintf("the file is over 1 MiB (%d bytes), the most a scenario may have", maxFileBytes)}
+}
+
+// Load reads the scenario file at path, at most 1 MiB.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	if len(data) > maxFileBytes {
+		return nil, tooBig(filepath.Base(path))
 	}
 	return Parse(filepath.Base(path), data)
 }
@@ -353,14 +373,22 @@ func (s *Scenario) defaults() {
 // or 0 when unknown.
 func (s *Scenario) Line(path string) int { return s.lineOf(path) }
 
-// validator collects semantic errors located by field path.
+// validator collects semantic problems located by field path.
 type validator struct {
-	s    *Scenario
-	errs []error
+	s *Scenario
+	p *problems
+	// bucketList and tierList are the defined names, for messages.
+	bucketList, tierList string
+	// bucketsNamed reports that every bucket's name decoded, so a name
+	// missing from them is really unknown.
+	bucketsNamed bool
 }
 
+// fail records a problem at path, unless it would repeat a decoding error.
 func (v *validator) fail(path, format string, args ...any) {
-	v.errs = append(v.errs, &Error{File: v.s.File, Line: v.s.lineOf(path), Path: path, Msg: fmt.Sprintf(format, args...)})
+	if !v.p.repeats(path) {
+		v.p.add(v.s.lineOf(path), path, format, args...)
+	}
 }
 
 // lineOf returns the line of path, or of its nearest ancestor written in

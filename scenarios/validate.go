@@ -1,10 +1,10 @@
 package scenarios
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/ratelab/ratelab/analysis/metric"
 	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/mockgateway/limit"
 	"github.com/ratelab/ratelab/probe/strategy"
@@ -14,13 +14,18 @@ import (
 // closed sets of values, and impossible numbers. It reads the typed values
 // Parse resolved and changes nothing.
 func (s *Scenario) Validate() error {
-	v := &validator{s: s}
+	p := newProblems(s.File)
+	s.validate(p)
+	return p.err()
+}
+
+// validate records the scenario's semantic problems in p.
+func (s *Scenario) validate(p *problems) {
+	v := &validator{s: s, p: p, tierList: strings.Join(sortedKeys(s.Gateway.Tiers), ", ")}
 	if strings.TrimSpace(s.Name) == "" {
 		v.fail("name", "a scenario needs a name")
 	}
-	if s.TimeScale < 0 {
-		v.fail("time_scale", "%v must be positive", s.TimeScale)
-	}
+	v.timeScale()
 	buckets := v.buckets()
 	v.tiers(buckets)
 	v.routes(buckets)
@@ -31,11 +36,14 @@ func (s *Scenario) Validate() error {
 	v.clients()
 	v.workload()
 	for i, a := range s.Assert {
-		if _, _, _, err := ParseAssertion(a); err != nil {
+		m, _, _, err := ParseAssertion(a)
+		switch {
+		case err != nil:
 			v.fail(fmt.Sprintf("assert[%d]", i), "%v", err)
+		case !metric.Known(m):
+			v.fail(fmt.Sprintf("assert[%d]", i), "assertion %q: unknown metric %q (valid: %s)", a, m, strings.Join(metric.Names(), ", "))
 		}
 	}
-	return errors.Join(v.errs...)
 }
 
 // parsed reports whether the option at path parsed at load.
@@ -69,12 +77,21 @@ func (v *validator) buckets() map[string]int {
 		if b.Burst < 0 {
 			v.fail(p+".burst", "%d must not be negative", b.Burst)
 		}
+		v.atMost(p+".burst", b.Burst, maxCount, "the most ratelab models")
 		if b.Burst > 0 && !v.isAlgorithm(i, limit.TokenBucket) {
 			v.fail(p+".burst", "burst applies only to token-bucket, not %s", b.Algorithm)
 		}
+		v.window(p+".window", b.Window.D())
+		v.slidingCapacity(i, p)
 		if b.Window > 0 && (v.isAlgorithm(i, limit.TokenBucket) || v.isAlgorithm(i, limit.Concurrency)) {
 			v.fail(p+".window", "window applies only to fixed-window and sliding-window, not %s", b.Algorithm)
 		}
+	}
+	v.bucketList = strings.Join(sortedKeys(buckets), ", ")
+	v.bucketsNamed = !v.p.failed["gateway.buckets"]
+	for i := range g.Buckets {
+		p := fmt.Sprintf("gateway.buckets[%d]", i)
+		v.bucketsNamed = v.bucketsNamed && !v.p.failed[p] && !v.p.failed[p+".name"]
 	}
 	return buckets
 }
@@ -100,6 +117,12 @@ func (v *validator) bucketLimit(i int, p string) {
 		v.fail(p+".limit", "a concurrency limit is a whole number of requests in flight, not a rate")
 	case !concurrency && b.Limit.Rate.Per == 0:
 		v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/min", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N)
+	case concurrency:
+		if b.Limit.Rate.N > maxCount {
+			v.fail(p+".limit", "%s requests in flight is above %d, the most ratelab models", num(b.Limit.Rate.N), maxCount)
+		}
+	default:
+		v.rate(p+".limit", b.Limit.Rate, false)
 	}
 }
 
@@ -108,8 +131,9 @@ func (v *validator) tiers(buckets map[string]int) {
 	g := &v.s.Gateway
 	for _, tn := range sortedKeys(g.Tiers) {
 		for _, bn := range sortedKeys(g.Tiers[tn]) {
-			if _, ok := buckets[bn]; !ok {
-				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, strings.Join(sortedKeys(buckets), ", "))
+			v.rate("gateway.tiers."+tn+"."+bn, g.Tiers[tn][bn].Rate, false)
+			if _, ok := buckets[bn]; !ok && v.bucketsNamed {
+				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, v.bucketList)
 			}
 		}
 	}
@@ -128,13 +152,14 @@ func (v *validator) routes(buckets map[string]int) {
 		}
 		seen[r.Match] = true
 		for j, bn := range r.Buckets {
-			if _, ok := buckets[bn]; !ok {
-				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, strings.Join(sortedKeys(buckets), ", "))
+			if _, ok := buckets[bn]; !ok && v.bucketsNamed {
+				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, v.bucketList)
 			}
 		}
 		if r.Cost < 0 {
 			v.fail(p+".cost", "%d must not be negative", r.Cost)
 		}
+		v.atMost(p+".cost", r.Cost, maxCount, "the most ratelab models")
 		if r.Latency != nil {
 			v.latency(p+".latency", r.Latency)
 		}
@@ -159,6 +184,8 @@ func (v *validator) retryAfterPolicy() {
 		cp := fmt.Sprintf("%s.choices[%d]", p, i)
 		if c.P <= 0 {
 			v.fail(cp+".p", "probability %v must be positive", c.P)
+		} else if c.P > maxWeight {
+			v.fail(cp+".p", "weight %v is above %s", c.P, num(maxWeight))
 		}
 		if v.isMode(cp, c.ParsedMode, limit.Mix) {
 			v.fail(cp+".mode", "a mix cannot contain a mix")
@@ -173,6 +200,9 @@ func (v *validator) isMode(p string, mode, want limit.RetryAfterMode) bool {
 }
 
 func (v *validator) retryAfter(p, text string, mode limit.RetryAfterMode, value, lo, hi Duration) {
+	v.duration(p+".value", value, maxPeriod)
+	v.duration(p+".min", lo, maxPeriod)
+	v.duration(p+".max", hi, maxPeriod)
 	if !v.parsed(p + ".mode") {
 		v.fail(p+".mode", "unknown mode %q (valid: %s)", text, strings.Join(limit.RetryAfterModeNames(), ", "))
 		return
@@ -191,19 +221,21 @@ func (v *validator) background(buckets map[string]int) {
 	for i, bg := range g.Background {
 		p := fmt.Sprintf("gateway.background[%d]", i)
 		b, ok := buckets[bg.Bucket]
-		if !ok {
-			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, strings.Join(sortedKeys(buckets), ", "))
-		} else if v.isAlgorithm(b, limit.Concurrency) {
+		if !ok && v.bucketsNamed {
+			v.fail(p+".bucket", "unknown bucket %q (defined: %s)", bg.Bucket, v.bucketList)
+		} else if ok && v.isAlgorithm(b, limit.Concurrency) {
 			v.fail(p+".bucket", "bucket %q counts requests in flight; background load needs a rate-based bucket", bg.Bucket)
 		}
 		if bg.Rate == nil {
 			v.fail(p, "background load needs a rate such as 2/s")
+		} else {
+			v.rate(p+".rate", bg.Rate.Rate, true)
 		}
 		if !v.parsed(p + ".pattern") {
 			v.fail(p+".pattern", "unknown pattern %q (valid: constant, poisson)", bg.Pattern)
 		}
-		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok {
-			v.fail(p+".tier", "unknown tier %q (defined: %s)", bg.Tier, strings.Join(sortedKeys(g.Tiers), ", "))
+		if _, ok := g.Tiers[bg.Tier]; bg.Tier != "" && !ok && !v.p.failed["gateway.tiers"] {
+			v.fail(p+".tier", "unknown tier %q (defined: %s)", bg.Tier, v.tierList)
 		}
 	}
 }
@@ -220,6 +252,7 @@ func (v *validator) faults() {
 			v.fail(p+".status", "status %d is not a server error the gateway injects (valid: 500, 502, 503, 504)", e.Status)
 		}
 		v.fraction(p+".rate", e.Rate)
+		v.duration(p+".retry_after", e.RetryAfter, maxPeriod)
 		for j, r := range e.Routes {
 			if rp := fmt.Sprintf("%s.routes[%d]", p, j); !v.parsed(rp) {
 				v.fail(rp, "unknown route %q (valid: %s)", r, quoteAll(api.ScenarioRoutes()))
@@ -236,18 +269,25 @@ func (v *validator) gatewayLimits() {
 	if g.Users.Count < 1 {
 		v.fail("gateway.users.count", "%d: there must be at least one user", g.Users.Count)
 	}
+	v.atMost("gateway.users.count", g.Users.Count, maxUsers, "the gateway builds every user up front")
 	if !v.parsed("gateway.users.ids") {
 		v.fail("gateway.users.ids", "unknown id style %q (valid: uuid, sequential)", g.Users.IDs)
 	}
 	if g.Token.MaxLive < 0 {
 		v.fail("gateway.token.max_live", "%d must not be negative", g.Token.MaxLive)
 	}
+	v.atMost("gateway.token.max_live", g.Token.MaxLive, maxCount, "the most ratelab models")
+	if g.Token.Limit != nil {
+		v.rate("gateway.token.limit", g.Token.Limit.Rate, false)
+	}
+	v.duration("gateway.token.expires_in", g.Token.ExpiresIn, maxPeriod)
 	if g.Token.ExpiresIn.D().Seconds() <= 60 {
 		v.fail("gateway.token.expires_in", "%v must be above 60s: SDKs refresh at expires_in - 60s and loop when it is lower", g.Token.ExpiresIn)
 	}
 	if g.RequestBytesMax < 0 {
 		v.fail("gateway.request_bytes_max", "%d must not be negative", g.RequestBytesMax)
 	}
+	v.atMost("gateway.request_bytes_max", g.RequestBytesMax, maxRequestBytes, "the gateway reads a body up to it into memory")
 }
 
 // clients checks the clients' ids and tiers.
@@ -264,8 +304,8 @@ func (v *validator) clients() {
 		}
 		seen[c.ID] = true
 		if len(g.Tiers) > 0 {
-			if _, ok := g.Tiers[c.Tier]; !ok {
-				v.fail(p+".tier", "unknown tier %q for client %q (defined: %s)", c.Tier, c.ID, strings.Join(sortedKeys(g.Tiers), ", "))
+			if _, ok := g.Tiers[c.Tier]; !ok && !v.p.failed["gateway.tiers"] {
+				v.fail(p+".tier", "unknown tier %q for client %q (defined: %s)", c.Tier, c.ID, v.tierList)
 			}
 		} else if c.Tier != "" {
 			v.fail(p+".tier", "client %q names tier %q but gateway.tiers defines none", c.ID, c.Tier)
@@ -285,6 +325,11 @@ func (v *validator) workload() {
 	if w.Concurrency < 0 {
 		v.fail("workload.concurrency", "%d must not be negative", w.Concurrency)
 	}
+	v.atMost("workload.ops", w.Ops, maxOps, "the probe builds the whole work list first")
+	v.atMost("workload.concurrency", w.Concurrency, maxConcurrency, "one goroutine each")
+	if w.Rate != nil {
+		v.rate("workload.rate", w.Rate.Rate, true)
+	}
 	if !v.parsed("workload.arrival") {
 		v.fail("workload.arrival", "unknown arrival %q (valid: constant, poisson)", w.Arrival)
 	}
@@ -301,9 +346,13 @@ func (v *validator) workload() {
 	if w.MaxAttempts < 0 || w.MaxRequests < 0 {
 		v.fail("workload", "max_attempts and max_requests must not be negative")
 	}
+	v.atMost("workload.max_attempts", w.MaxAttempts, maxAttempts, "ops × max_attempts is the default request cap")
+	v.atMost("workload.max_requests", w.MaxRequests, maxRequests, "the most ratelab models")
+	v.duration("workload.max_duration", w.MaxDuration, maxPeriod)
 }
 
 func (v *validator) latency(p string, l *Latency) {
+	v.latencyBounds(p, l)
 	if !v.parsed(p + ".dist") {
 		v.fail(p+".dist", "unknown distribution %q (valid: constant, uniform, normal, lognormal)", l.Dist)
 		return

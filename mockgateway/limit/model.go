@@ -136,6 +136,26 @@ func (b *Bucket) window(tier int) time.Duration {
 	return b.rates[tier].Per
 }
 
+// MaxRate is the fastest background load New accepts, in arrivals per
+// second of model time (after any time compression). Arrivals are spaced to
+// the nanosecond: at 1e6/s, 1µs apart, the rounding is within 0.05% of the
+// rate, while above 1e9/s the spacing would round to nothing.
+const MaxRate = 1e6
+
+// MaxSlidingCapacity is the most requests a sliding-window bucket may hold
+// in one window: its log keeps 8 bytes per request for each scope value, so
+// at most 8 MB per key.
+const MaxSlidingCapacity = 1_000_000
+
+// catchUp is how many background arrivals a call charges one by one before
+// it charges the older ones in bulk (bgLoad.skip): 65536 arrivals, a few
+// milliseconds of work, an 18-hour jump for a load of 1/s.
+const catchUp = 1 << 16
+
+// maxStep is the longest gap between two background arrivals: a century,
+// far inside a time.Duration, for loads so slow no run sees a second one.
+const maxStep = 100 * 365 * 24 * time.Hour
+
 // bgLoad is lazily computed background traffic on one bucket state.
 type bgLoad struct {
 	cfg      Background
@@ -146,19 +166,33 @@ type bgLoad struct {
 	rejected uint64
 }
 
+// step draws the gap to the next arrival, at most maxStep.
 func (g *bgLoad) step() time.Duration {
 	s := g.gap
 	if g.cfg.Poisson {
 		s = g.rng.ExpFloat64() * g.gap
 	}
+	if s >= maxStep.Seconds() {
+		return maxStep
+	}
 	return time.Duration(s * 1e9)
 }
 
-// advance charges every background arrival up to now, in time order.
+// advance charges every background arrival up to now, in time order, one
+// by one while at most catchUp are due. After a longer jump it first
+// charges the older ones in bulk (skip), so its work per call is bounded
+// whatever the rate and the jump: at most about 4·catchUp arrivals one by
+// one per load.
 func (b *Bucket) advance(now time.Time) {
 	for _, g := range b.bg {
 		st := b.state(g.cfg.Tier, g.cfg.Key)
-		for !g.next.After(now) {
+		for n := 0; !g.next.After(now); n++ {
+			if n%catchUp == 0 {
+				g.skip(st, now, n >= 4*catchUp)
+				if g.next.After(now) {
+					break
+				}
+			}
 			if _, _, ok := st.peek(g.next, 1); ok {
 				st.take(g.next, 1)
 				g.admitted++
@@ -168,6 +202,39 @@ func (b *Bucket) advance(now time.Time) {
 			g.next = g.next.Add(g.step())
 		}
 	}
+}
+
+// skip charges in bulk the arrivals due up to to, which is now less the
+// span of the last catchUp/2 mean gaps, or now itself when all is set; it
+// does nothing while at most catchUp arrivals are due and all is not set,
+// so sane rates and jumps never reach it. The skipped arrivals are
+// estimates: their count is exact for evenly spaced load and the expected
+// count for Poisson load (whose next arrival is drawn afresh from to: the
+// process is memoryless); the state is charged as if they all came at to,
+// and the counters count as admitted what the state takes at to plus its
+// refill over the skipped span.
+func (g *bgLoad) skip(st state, now time.Time, all bool) {
+	due := now.Sub(g.next).Seconds() / g.gap
+	if due <= catchUp && !all {
+		return
+	}
+	to := now
+	if !all {
+		to = now.Add(-time.Duration(g.gap * 1e9 * catchUp / 2))
+	}
+	span := to.Sub(g.next)
+	var k uint64
+	if g.cfg.Poisson {
+		k = 1 + uint64(math.Round(span.Seconds()/g.gap))
+		g.next = to.Add(g.step())
+	} else {
+		step := g.step()
+		k = 1 + uint64(span/step)
+		g.next = g.next.Add(time.Duration(k) * step)
+	}
+	admitted := min(k, st.takeUpTo(to, k)+uint64(st.refill()*span.Seconds()))
+	g.admitted += admitted
+	g.rejected += k - admitted
 }
 
 // Route is an ordered stack of buckets charged together with one cost.
@@ -232,8 +299,8 @@ func New(cfg Config, start time.Time) (*Model, error) {
 				}
 				// Round away float noise: 300/min over 60s is 300, not 299.99999.
 				n := math.Round(r.PerSecond()*w.Seconds()*1e6) / 1e6
-				if sp.Algorithm == SlidingWindow && n < 1 {
-					return nil, fmt.Errorf("limit: bucket %q: sliding window holds %v requests; it needs at least 1", sp.Name, n)
+				if sp.Algorithm == SlidingWindow && (n < 1 || n > MaxSlidingCapacity) {
+					return nil, fmt.Errorf("limit: bucket %q: sliding window holds %v requests; it needs at least 1 and at most %d", sp.Name, n, MaxSlidingCapacity)
 				}
 				b.limits = append(b.limits, n)
 			default:
@@ -254,8 +321,8 @@ func New(cfg Config, start time.Time) (*Model, error) {
 		if b.spec.Algorithm == Concurrency {
 			return nil, fmt.Errorf("limit: background[%d]: bucket %q counts requests in flight; background load needs a rate-based bucket", i, bg.Bucket)
 		}
-		if bg.Rate.PerSecond() <= 0 {
-			return nil, fmt.Errorf("limit: background[%d]: rate %v must be positive", i, bg.Rate)
+		if r := bg.Rate.PerSecond(); !(r > 0 && r <= MaxRate) {
+			return nil, fmt.Errorf("limit: background[%d]: rate %v must be positive and at most %g/s", i, bg.Rate, float64(MaxRate))
 		}
 		g := &bgLoad{cfg: bg, gap: 1 / bg.Rate.PerSecond(), rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1))}
 		b.bg = append(b.bg, g)

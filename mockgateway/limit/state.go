@@ -18,6 +18,11 @@ type state interface {
 	take(now time.Time, cost int)
 	release(cost int)
 	capacity() float64
+	// takeUpTo charges as many of n units as are admitted at now, at
+	// once, and returns how many.
+	takeUpTo(now time.Time, n uint64) uint64
+	// refill is the rate at which capacity comes back, per second.
+	refill() float64
 }
 
 // tokenBucket wraps x/time/rate, always through its explicit-time methods.
@@ -42,7 +47,11 @@ func (b *tokenBucket) peek(now time.Time, cost int) (float64, time.Duration, boo
 	// Round up to the nanosecond, then step until the limiter agrees: the
 	// wait must be one at which a re-sent request is really admitted.
 	need := float64(cost) - tok
-	wait := time.Duration(math.Ceil(need / b.perS * 1e9))
+	ns := math.Ceil(need / b.perS * 1e9)
+	if ns >= float64(Never/2) {
+		return tok, Never, false // beyond what a time.Duration holds
+	}
+	wait := time.Duration(ns)
 	for i := 0; i < 64 && b.lim.TokensAt(now.Add(wait)) < float64(cost); i++ {
 		wait += 1 + wait/1e9
 	}
@@ -52,6 +61,15 @@ func (b *tokenBucket) peek(now time.Time, cost int) (float64, time.Duration, boo
 func (b *tokenBucket) take(now time.Time, cost int) { b.lim.AllowN(now, cost) }
 func (b *tokenBucket) release(int)                  {}
 func (b *tokenBucket) capacity() float64            { return float64(b.burst) }
+func (b *tokenBucket) refill() float64              { return b.perS }
+
+func (b *tokenBucket) takeUpTo(now time.Time, n uint64) uint64 {
+	n = min(n, uint64(max(b.lim.TokensAt(now), 0)))
+	if n > 0 {
+		b.lim.AllowN(now, int(n))
+	}
+	return n
+}
 
 // floorDiv rounds a/b toward negative infinity, for window alignment.
 func floorDiv(a, b int64) int64 {
@@ -97,6 +115,16 @@ func (w *fixedWindow) take(now time.Time, cost int) {
 }
 func (w *fixedWindow) release(int)       {}
 func (w *fixedWindow) capacity() float64 { return w.limit }
+func (w *fixedWindow) refill() float64   { return w.limit / time.Duration(w.window).Seconds() }
+
+func (w *fixedWindow) takeUpTo(now time.Time, n uint64) uint64 {
+	_, count := w.current(now)
+	n = min(n, uint64(max(w.limit-count, 0)))
+	if n > 0 {
+		w.take(now, int(n))
+	}
+	return n
+}
 
 // slidingWindow is a sliding log: it remembers the time of each admitted
 // unit of cost and admits while fewer than limit fall in (now-window, now].
@@ -152,6 +180,15 @@ func (w *slidingWindow) take(now time.Time, cost int) {
 }
 func (w *slidingWindow) release(int)       {}
 func (w *slidingWindow) capacity() float64 { return float64(w.limit) }
+func (w *slidingWindow) refill() float64   { return float64(w.limit) / time.Duration(w.window).Seconds() }
+
+func (w *slidingWindow) takeUpTo(now time.Time, n uint64) uint64 {
+	n = min(n, uint64(w.limit-w.live(now.UnixNano())))
+	if n > 0 {
+		w.take(now, int(n))
+	}
+	return n
+}
 
 // inflight limits requests in flight. Its wait is unknown to the model (it
 // depends on when other requests finish), so it reports 0.
@@ -179,3 +216,8 @@ func (c *inflight) release(cost int) {
 	}
 }
 func (c *inflight) capacity() float64 { return c.limit }
+
+// refill and takeUpTo serve background load, which a concurrency bucket
+// never has.
+func (c *inflight) refill() float64                   { return 0 }
+func (c *inflight) takeUpTo(time.Time, uint64) uint64 { return 0 }
