@@ -56,7 +56,7 @@ func (s *Server) routeHandlers() ([]*apiHandler, api.Set) {
 		} else {
 			h = s.authed(h)
 		}
-		hs[id] = &apiHandler{s: s, id: id, pattern: rt.Name(), route: lr, h: h}
+		hs[id] = &apiHandler{s: s, id: id, pattern: rt.Name(), label: rt.Pattern, route: lr, h: h}
 		served = served.With(id)
 	}
 	return hs, served
