@@ -38,6 +38,9 @@ func Listen(addr string, opts Options) (*Running, error) {
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		// OPTIONS * reaches the gateway (a 404 with the Genesys body)
+		// instead of net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
 	}
 	r := &Running{URL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan error, 1)}
 	go func() {

@@ -1,0 +1,115 @@
+package mockgateway
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ratelab/ratelab/scenarios"
+)
+
+// wireCase is one request sent as raw bytes, and who answers it: the
+// gateway (genesys: ININ-Correlation-Id, the Genesys error body with
+// code, one access-log record) or net/http before any handler runs.
+type wireCase struct {
+	name    string
+	raw     string
+	status  int
+	genesys bool
+	code    string // the error body's code, when genesys
+}
+
+// TestMalformedRequestsOnTheWire pins which malformed requests get the
+// Genesys treatment and which net/http answers itself (the README's
+// list): each is sent over its own loopback connection.
+func TestMalformedRequestsOnTheWire(t *testing.T) {
+	const host = "Host: gw\r\n"
+	cases := []wireCase{
+		// Answered by the gateway: paths are not cleaned by redirecting.
+		{"double slash", "GET //api/v2/users HTTP/1.1\r\n" + host + "\r\n", 404, true, "not.found"},
+		{"dot-dot segment", "GET /api/v2/../v2/users HTTP/1.1\r\n" + host + "\r\n", 404, true, "not.found"},
+		{"dot segment", "GET /api/v2/./users HTTP/1.1\r\n" + host + "\r\n", 404, true, "not.found"},
+		{"double slash on admin", "GET //__ratelab/health HTTP/1.1\r\n" + host + "\r\n", 404, true, "not.found"},
+		{"absolute form, unclean", "GET http://gw//api/v2/users HTTP/1.1\r\n" + host + "\r\n", 404, true, "not.found"},
+		{"CONNECT", "CONNECT gw:443 HTTP/1.1\r\nHost: gw:443\r\n\r\n", 404, true, "not.found"},
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\n" + host + "\r\n", 404, true, "not.found"},
+		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 404, true, "not.found"},
+		// Answered by net/http before any handler: the README lists these.
+		{"header too large", "GET /api/v2/users HTTP/1.1\r\n" + host + "X-Big: " + strings.Repeat("x", 80<<10) + "\r\n\r\n", 431, false, ""},
+		{"malformed request line", "GET /api/v2/users\r\n" + host + "\r\n", 400, false, ""},
+		{"invalid method", "G(T /api/v2/users HTTP/1.1\r\n" + host + "\r\n", 400, false, ""},
+		{"malformed version", "GET /api/v2/users HTTP/x\r\n" + host + "\r\n", 400, false, ""},
+		{"unsupported version", "GET /api/v2/users HTTP/2.0\r\n" + host + "\r\n", 505, false, ""},
+		{"missing Host", "GET /api/v2/users HTTP/1.1\r\n\r\n", 400, false, ""},
+		{"malformed header line", "GET /api/v2/users HTTP/1.1\r\n" + host + "NoColon\r\n\r\n", 400, false, ""},
+		{"conflicting Content-Length", "POST /oauth/token HTTP/1.1\r\n" + host + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, false, ""},
+		{"unsupported Transfer-Encoding", "POST /oauth/token HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip\r\n\r\n", 501, false, ""},
+		{"TLS on the plain port", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n", 400, false, ""},
+		{"unknown Expect", "GET /api/v2/users HTTP/1.1\r\n" + host + "Expect: magic\r\n\r\n", 417, false, ""},
+	}
+	runWire(t, cases)
+}
+
+// runWire sends each case to a fresh gateway on loopback and checks who
+// answered, and that the access log holds a record for each answer of
+// the gateway's and none for net/http's own.
+func runWire(t *testing.T, cases []wireCase) {
+	t.Helper()
+	sc, err := scenarios.Parse("wire.yaml", []byte("name: wire\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := Start(Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Shutdown(t.Context())
+	addr := strings.TrimPrefix(run.URL, "http://")
+	var records uint64
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := sendRaw(t, addr, c.raw)
+			cid := resp.Header.Get("ININ-Correlation-Id")
+			if resp.StatusCode != c.status || (cid != "") != c.genesys {
+				t.Fatalf("%s, ININ-Correlation-Id %q; want %d from the gateway: %v\n%s", resp.Status, cid, c.status, c.genesys, body)
+			}
+			if c.genesys {
+				records++
+				var b ErrorBody
+				if err := json.Unmarshal(body, &b); err != nil || b.Code != c.code || b.Status != c.status || b.ContextID != cid {
+					t.Fatalf("error body %s (%v), want code %s", body, err, c.code)
+				}
+			}
+			if got := run.Server.Requests(); got != records {
+				t.Fatalf("%d access-log records after %d answers of the gateway's", got, records)
+			}
+		})
+	}
+}
+
+// sendRaw writes raw on a new connection to addr and reads one response.
+func sendRaw(t *testing.T, addr, raw string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A deadline, not a sleep: only a broken server makes it matter.
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
