@@ -14,6 +14,7 @@
 package mockgateway
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -336,12 +337,29 @@ func (s *Server) readBody(rc *reqCtx) bool {
 	}
 	if err != nil {
 		s.delay(rc)
-		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",
-			fmt.Sprintf("The request body exceeds the maximum of %d bytes", maxBytes), nil)
+		s.bodyError(rc, err, maxBytes)
 		return false
 	}
 	rc.body = body
 	return true
+}
+
+// bodyError answers a request whose body could not be read: 413 when it
+// exceeds maxBytes, 408 when reading it outlasted the server's read
+// timeout, 400 for anything else (a malformed chunk, a connection that
+// ended early).
+func (s *Server) bodyError(rc *reqCtx, err error, maxBytes int64) {
+	var tooLarge *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",
+			fmt.Sprintf("The request body exceeds the maximum of %d bytes", maxBytes), nil)
+	case errors.As(err, &ne) && ne.Timeout():
+		s.writeError(rc, http.StatusRequestTimeout, "request.timeout", "The request body was not received in time", nil)
+	default:
+		s.writeError(rc, http.StatusBadRequest, "bad.request", "The request body could not be read: "+err.Error(), nil)
+	}
 }
 
 func (s *Server) delay(rc *reqCtx) {

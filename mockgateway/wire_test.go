@@ -3,9 +3,11 @@ package mockgateway
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +114,74 @@ func sendRaw(t *testing.T, addr, raw string) (*http.Response, []byte) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp, body
+}
+
+// TestMalformedBodiesOnTheWire: a chunked body that breaks off or
+// exceeds the cap, sent over a real connection.
+func TestMalformedBodiesOnTheWire(t *testing.T) {
+	const head = "POST /oauth/token HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
+	runWire(t, []wireCase{
+		{"malformed chunk size", head + "zz\r\nabc\r\n0\r\n\r\n", 400, true, "bad.request"},
+		{"chunk without its CRLF", head + "3\r\nabcXX0\r\n\r\n", 400, true, "bad.request"},
+		{"chunked over the cap", head + "7d001\r\n" + strings.Repeat("x", 512001) + "\r\n0\r\n\r\n", 413, true, "request.entity.too.large"},
+	})
+}
+
+// timeoutError is the error a read past the server's ReadTimeout returns.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "read tcp: i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// failingBody yields data, then err.
+type failingBody struct {
+	data string
+	err  error
+}
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	if b.data == "" {
+		return 0, b.err
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+func (b *failingBody) Close() error { return nil }
+
+// TestBodyReadErrors: the cap answers 413; a read that times out 408; any
+// other failure to read the body (a malformed chunk, a connection that
+// ends early) 400 bad.request — each with the Genesys body and a record.
+func TestBodyReadErrors(t *testing.T) {
+	h := newHarness(t, "")
+	cases := []struct {
+		name   string
+		length int64 // Content-Length; -1 for chunked
+		body   io.ReadCloser
+		status int
+		code   string
+	}{
+		{"chunked, malformed", -1, &failingBody{`{"ver`, errors.New("invalid byte in chunk length")}, 400, "bad.request"},
+		{"known length, ends early", 40, &failingBody{`{"ver`, io.ErrUnexpectedEOF}, 400, "bad.request"},
+		{"chunked, timeout", -1, &failingBody{`{"ver`, timeoutError{}}, 408, "request.timeout"},
+		{"known length, timeout", 40, &failingBody{`{"ver`, &net.OpError{Op: "read", Net: "tcp", Err: timeoutError{}}}, 408, "request.timeout"},
+		{"chunked, over the cap", -1, io.NopCloser(strings.NewReader(strings.Repeat("x", 1001))), 413, "request.entity.too.large"},
+	}
+	for i, c := range cases {
+		r := httptest.NewRequest("POST", "/oauth/token", nil)
+		r.Body, r.ContentLength = c.body, c.length
+		w := httptest.NewRecorder()
+		h.s.ServeHTTP(w, r)
+		if w.Code != c.status {
+			t.Fatalf("%s: %d, want %d: %s", c.name, w.Code, c.status, w.Body)
+		}
+		if b := errBody(t, w); b.Code != c.code {
+			t.Errorf("%s: code %q, want %q", c.name, b.Code, c.code)
+		}
+		if got := h.s.Requests(); got != uint64(i+1) {
+			t.Errorf("%s: %d records after %d requests", c.name, got, i+1)
+		}
+	}
 }
