@@ -104,33 +104,36 @@ func (m *metrics) observe(rc *reqCtx) {
 // keys it holds; a bucket no request has reached yet reports only its
 // zero keys.
 type bucketCollector struct {
-	model                  *limit.Model
-	clock                  clock.Clock
-	remaining, limit, keys *prometheus.Desc
+	model *limit.Model
+	clock clock.Clock
 }
 
+// The bucket gauges' descriptions, shared by every gateway: a Desc is
+// immutable, and building them costs more than the rest of a collector.
+var (
+	bucketRemainingDesc = prometheus.NewDesc("ratelab_gateway_bucket_remaining",
+		"Capacity a bucket has left; for a bucket kept per key, that of its most drained key.", []string{"bucket"}, nil)
+	bucketLimitDesc = prometheus.NewDesc("ratelab_gateway_bucket_limit",
+		"A bucket's capacity; for a bucket kept per key, that of its most drained key.", []string{"bucket"}, nil)
+	bucketKeysDesc = prometheus.NewDesc("ratelab_gateway_bucket_keys",
+		"Keys (tokens, clients, users, ...) a bucket holds state for; 1 for a global or org bucket once used.", []string{"bucket"}, nil)
+)
+
 func newBucketCollector(model *limit.Model, clk clock.Clock) *bucketCollector {
-	return &bucketCollector{model: model, clock: clk,
-		remaining: prometheus.NewDesc("ratelab_gateway_bucket_remaining",
-			"Capacity a bucket has left; for a bucket kept per key, that of its most drained key.", []string{"bucket"}, nil),
-		limit: prometheus.NewDesc("ratelab_gateway_bucket_limit",
-			"A bucket's capacity; for a bucket kept per key, that of its most drained key.", []string{"bucket"}, nil),
-		keys: prometheus.NewDesc("ratelab_gateway_bucket_keys",
-			"Keys (tokens, clients, users, ...) a bucket holds state for; 1 for a global or org bucket once used.", []string{"bucket"}, nil),
-	}
+	return &bucketCollector{model: model, clock: clk}
 }
 
 // Describe implements prometheus.Collector.
 func (c *bucketCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.remaining
-	ch <- c.limit
-	ch <- c.keys
+	ch <- bucketRemainingDesc
+	ch <- bucketLimitDesc
+	ch <- bucketKeysDesc
 }
 
 // Collect implements prometheus.Collector.
 func (c *bucketCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, b := range c.model.Stats(c.clock.Now()) {
-		ch <- prometheus.MustNewConstMetric(c.keys, prometheus.GaugeValue, float64(len(b.Levels)), b.Name)
+		ch <- prometheus.MustNewConstMetric(bucketKeysDesc, prometheus.GaugeValue, float64(len(b.Levels)), b.Name)
 		if len(b.Levels) == 0 {
 			continue
 		}
@@ -140,7 +143,7 @@ func (c *bucketCollector) Collect(ch chan<- prometheus.Metric) {
 				low = l
 			}
 		}
-		ch <- prometheus.MustNewConstMetric(c.remaining, prometheus.GaugeValue, low.Remaining, b.Name)
-		ch <- prometheus.MustNewConstMetric(c.limit, prometheus.GaugeValue, low.Limit, b.Name)
+		ch <- prometheus.MustNewConstMetric(bucketRemainingDesc, prometheus.GaugeValue, low.Remaining, b.Name)
+		ch <- prometheus.MustNewConstMetric(bucketLimitDesc, prometheus.GaugeValue, low.Limit, b.Name)
 	}
 }
