@@ -47,6 +47,8 @@ func TestMalformedRequestsOnTheWire(t *testing.T) {
 		{"invalid method", "G(T /api/v2/users HTTP/1.1\r\n" + host + "\r\n", 400, false, ""},
 		{"malformed version", "GET /api/v2/users HTTP/x\r\n" + host + "\r\n", 400, false, ""},
 		{"unsupported version", "GET /api/v2/users HTTP/2.0\r\n" + host + "\r\n", 505, false, ""},
+		{"HTTP/3", "GET /api/v2/users HTTP/3.0\r\n" + host + "\r\n", 505, false, ""},
+		{"HTTP/0.9", "GET /api/v2/users HTTP/0.9\r\n" + host + "\r\n", 505, false, ""},
 		{"missing Host", "GET /api/v2/users HTTP/1.1\r\n\r\n", 400, false, ""},
 		{"malformed header line", "GET /api/v2/users HTTP/1.1\r\n" + host + "NoColon\r\n\r\n", 400, false, ""},
 		{"conflicting Content-Length", "POST /oauth/token HTTP/1.1\r\n" + host + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, false, ""},
