@@ -2,75 +2,82 @@ package mockgateway
 
 import (
 	"net/http"
-	"strconv"
-	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/mux"
-	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ratelab/ratelab/mockgateway/limit"
 )
 
 // AdminPrefix is the reserved path prefix of the admin endpoints: health,
 // stats, reset and metrics. Admin requests are neither limited nor logged.
 const AdminPrefix = "/__ratelab"
 
-type metrics struct {
-	mu         sync.Mutex
-	byStatus   map[routeStatus]prometheus.Counter // cached children of requests
-	byBucket   map[string]prometheus.Counter      // and of rejections
-	reg        *prometheus.Registry
-	requests   *prometheus.CounterVec
-	rejections *prometheus.CounterVec
-	retryAfter prometheus.Histogram
-	trueWait   prometheus.Histogram
+// verdicts counts, per bucket of the model, the refused requests the
+// bucket was reported as rejecting and those it refused itself. A request
+// that several buckets of its route refuse is rejected by the first of
+// them (the one its 429 reports) and refused by each; a bucket that
+// admitted it counts nothing. Safe for concurrent use.
+type verdicts struct {
+	index    map[*limit.Bucket]int // by the model's bucket order
+	rejected []atomic.Uint64
+	refused  []atomic.Uint64
 }
 
-func newMetrics() *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ratelab_gateway_requests_total",
-		Help: "Requests answered, by route and status."}, []string{"route", "status"})
-	m.rejections = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ratelab_gateway_rejections_total",
-		Help: "429s, by the bucket reported as refusing."}, []string{"bucket"})
-	m.retryAfter = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ratelab_gateway_retry_after_seconds",
-		Help: "Retry-After seconds stated in 429s.", Buckets: []float64{0, 1, 2, 5, 10, 30, 60, 300}})
-	m.trueWait = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ratelab_gateway_true_wait_seconds",
-		Help: "True wait until a refused request would have been admitted.", Buckets: prometheus.ExponentialBuckets(0.01, 3, 10)})
-	m.reg.MustRegister(m.requests, m.rejections, m.retryAfter, m.trueWait)
-	return m
-}
-
-type routeStatus struct {
-	route  string
-	status int
-}
-
-func (m *metrics) observe(rc *reqCtx) {
-	k := routeStatus{rc.pattern, rc.w.status}
-	m.mu.Lock()
-	c, ok := m.byStatus[k]
-	if !ok {
-		if m.byStatus == nil {
-			m.byStatus = map[routeStatus]prometheus.Counter{}
-		}
-		c = m.requests.WithLabelValues(rc.pattern, strconv.Itoa(rc.w.status))
-		m.byStatus[k] = c
+func newVerdicts(m *limit.Model) *verdicts {
+	bs := m.Buckets()
+	v := &verdicts{index: make(map[*limit.Bucket]int, len(bs)), rejected: make([]atomic.Uint64, len(bs)), refused: make([]atomic.Uint64, len(bs))}
+	for i, b := range bs {
+		v.index[b] = i
 	}
-	var rej prometheus.Counter
-	if rc.rec.RejectedBy != "" && rc.w.status == http.StatusTooManyRequests {
-		if rej, ok = m.byBucket[rc.rec.RejectedBy]; !ok {
-			if m.byBucket == nil {
-				m.byBucket = map[string]prometheus.Counter{}
-			}
-			rej = m.rejections.WithLabelValues(rc.rec.RejectedBy)
-			m.byBucket[rc.rec.RejectedBy] = rej
+	return v
+}
+
+// count adds a refused decision.
+func (v *verdicts) count(d *limit.Decision) {
+	for i, c := range d.Buckets {
+		if !c.Refused {
+			continue
+		}
+		j := v.index[c.Bucket]
+		v.refused[j].Add(1)
+		if i == d.Rejected {
+			v.rejected[j].Add(1)
 		}
 	}
-	m.mu.Unlock()
-	c.Inc()
-	if rej != nil {
-		rej.Inc()
-		m.retryAfter.Observe(float64(rc.rec.RetryAfterSeconds))
-		m.trueWait.Observe(float64(rc.rec.TrueWaitNS) / 1e9)
+}
+
+func (v *verdicts) reset() {
+	for i := range v.rejected {
+		v.rejected[i].Store(0)
+		v.refused[i].Store(0)
 	}
+}
+
+// bucketStats is one bucket in /__ratelab/stats: the model's counters and
+// levels, with rejected and refused counted as verdicts does.
+type bucketStats struct {
+	Name               string           `json:"name"`
+	Algorithm          string           `json:"algorithm"`
+	Scope              string           `json:"scope"`
+	Admitted           uint64           `json:"admitted"`
+	Rejected           uint64           `json:"rejected"`
+	Refused            uint64           `json:"refused"`
+	BackgroundAdmitted uint64           `json:"background_admitted"`
+	BackgroundRejected uint64           `json:"background_rejected"`
+	Levels             []limit.KeyLevel `json:"levels"`
+}
+
+// bucketStats returns every bucket's stats now, in the model's order.
+func (s *Server) bucketStats() []bucketStats {
+	ms := s.model.Stats(s.clock.Now())
+	out := make([]bucketStats, len(ms))
+	for i, b := range ms {
+		out[i] = bucketStats{Name: b.Name, Algorithm: b.Algorithm, Scope: b.Scope, Admitted: b.Admitted,
+			Rejected: s.verdicts.rejected[i].Load(), Refused: s.verdicts.refused[i].Load(),
+			BackgroundAdmitted: b.BackgroundAdmitted, BackgroundRejected: b.BackgroundRejected, Levels: b.Levels}
+	}
+	return out
 }
 
 // adminRoutes adds the admin endpoints to r; they serve the Server in
@@ -84,11 +91,12 @@ func adminRoutes(r *mux.Router) {
 	r.HandleFunc("/stats", func(w http.ResponseWriter, req *http.Request) {
 		s := serverOf(req)
 		w.Header().Set("Content-Type", "application/json")
-		writeJSONBody(w, map[string]any{"scenario": s.sc.Name, "requests": s.Requests(), "buckets": s.model.Stats(s.clock.Now())})
+		writeJSONBody(w, map[string]any{"scenario": s.sc.Name, "requests": s.Requests(), "buckets": s.bucketStats()})
 	}).Methods(http.MethodGet)
 	r.HandleFunc("/reset", func(w http.ResponseWriter, req *http.Request) {
 		s := serverOf(req)
 		s.model.Reset(s.clock.Now())
+		s.verdicts.reset()
 		w.WriteHeader(http.StatusNoContent)
 	}).Methods(http.MethodPost)
 	r.HandleFunc("/metrics", func(w http.ResponseWriter, req *http.Request) { serverOf(req).promHTTP.ServeHTTP(w, req) }).Methods(http.MethodGet)

@@ -115,6 +115,7 @@ func (s *Server) token(rc *reqCtx) {
 		if !d.Allowed {
 			rc.rec.TrueWaitNS = int64(d.Wait)
 			rc.rec.RejectedBy = "token-mint"
+			s.metrics.tokenThrottles.Inc()
 			fail(http.StatusBadRequest, "invalid_request", "rate limit exceeded; retry the request later")
 			return
 		}

@@ -14,6 +14,7 @@
 package mockgateway
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -67,6 +68,7 @@ type Server struct {
 	auth      *auth
 	log       *accessLog
 	metrics   *metrics
+	verdicts  *verdicts
 	// handlers holds the handler of each route served, by route; served
 	// is the set of those routes.
 	handlers   []*apiHandler
@@ -112,7 +114,8 @@ func New(opts Options) (*Server, error) {
 	if s.auth, err = newAuth(sc, s.seed, s.start); err != nil {
 		return nil, err
 	}
-	s.metrics = newMetrics()
+	s.metrics = newMetrics(s.model, s.clock)
+	s.verdicts = newVerdicts(s.model)
 	s.log = newAccessLog(opts.Log, s.start)
 	s.log.header(sc, s.seed, opts.Version)
 	s.handlers, s.served = s.routeHandlers()
@@ -180,6 +183,7 @@ type reqCtx struct {
 	r       *http.Request
 	id      api.RouteID
 	pattern string
+	label   string // the route label of its metrics
 	route   *limit.Route
 	cid     string
 	at      time.Time
@@ -260,7 +264,11 @@ func (s *Server) latency(l *scenarios.Latency) time.Duration {
 // rate limiting (when route is not nil), faults, latency, the handler, and
 // the access-log record written after the response.
 func (s *Server) wrap(pattern string, route *limit.Route, h func(*reqCtx)) http.Handler {
-	return &apiHandler{s: s, pattern: pattern, route: route, h: h}
+	label := unmatched
+	if pattern != "" {
+		label = pattern
+	}
+	return &apiHandler{s: s, pattern: pattern, label: label, route: route, h: h}
 }
 
 // apiHandler is a route's handler behind wrap's middleware.
@@ -268,6 +276,7 @@ type apiHandler struct {
 	s       *Server
 	id      api.RouteID // the api route, when pattern names one
 	pattern string
+	label   string // the route label of its metrics: a pattern or unmatched
 	route   *limit.Route
 	h       func(*reqCtx)
 }
@@ -281,7 +290,7 @@ func (a *apiHandler) serve(w http.ResponseWriter, r *http.Request, userID string
 	rc := reqCtxPool.Get().(*reqCtx)
 	defer reqCtxPool.Put(rc)
 	consulted, enc := rc.dec.Buckets[:0], rc.enc // kept: reused
-	*rc = reqCtx{r: r, id: a.id, pattern: a.pattern, route: a.route, cid: s.correlationID(), at: s.clock.Now(), userID: userID, enc: enc}
+	*rc = reqCtx{r: r, id: a.id, pattern: a.pattern, label: a.label, route: a.route, cid: s.correlationID(), at: s.clock.Now(), userID: userID, enc: enc}
 	rc.sw.ResponseWriter = w
 	rc.dec.Buckets = consulted
 	rc.w = &rc.sw
@@ -328,12 +337,29 @@ func (s *Server) readBody(rc *reqCtx) bool {
 	}
 	if err != nil {
 		s.delay(rc)
-		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",
-			fmt.Sprintf("The request body exceeds the maximum of %d bytes", maxBytes), nil)
+		s.bodyError(rc, err, maxBytes)
 		return false
 	}
 	rc.body = body
 	return true
+}
+
+// bodyError answers a request whose body could not be read: 413 when it
+// exceeds maxBytes, 408 when reading it outlasted the server's read
+// timeout, 400 for anything else (a malformed chunk, a connection that
+// ended early).
+func (s *Server) bodyError(rc *reqCtx, err error, maxBytes int64) {
+	var tooLarge *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		s.writeError(rc, http.StatusRequestEntityTooLarge, "request.entity.too.large",
+			fmt.Sprintf("The request body exceeds the maximum of %d bytes", maxBytes), nil)
+	case errors.As(err, &ne) && ne.Timeout():
+		s.writeError(rc, http.StatusRequestTimeout, "request.timeout", "The request body was not received in time", nil)
+	default:
+		s.writeError(rc, http.StatusBadRequest, "bad.request", "The request body could not be read: "+err.Error(), nil)
+	}
 }
 
 func (s *Server) delay(rc *reqCtx) {
@@ -362,6 +388,7 @@ func (s *Server) authed(h func(*reqCtx)) func(*reqCtx) {
 			s.model.Decide(rc.at, rc.route, rc.req, d)
 			addDecision(&rc.rec, d)
 			if !d.Allowed {
+				s.verdicts.count(d)
 				s.delay(rc)
 				s.tooMany(rc, d)
 				return

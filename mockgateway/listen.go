@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
 // Running is a gateway serving on a TCP address.
 type Running struct {
-	// URL is the base URL for API and login, e.g. http://127.0.0.1:41234.
+	// URL is the base URL for API and login, e.g. http://127.0.0.1:41234;
+	// 127.0.0.1 when the gateway listens on every interface.
 	URL    string
 	Server *Server
 	http   *http.Server
@@ -38,8 +40,11 @@ func Listen(addr string, opts Options) (*Running, error) {
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		// OPTIONS * reaches the gateway (a 404 with the Genesys body)
+		// instead of net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
 	}
-	r := &Running{URL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan error, 1)}
+	r := &Running{URL: baseURL(ln.Addr()), Server: s, http: hs, done: make(chan error, 1)}
 	go func() {
 		err := hs.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -61,4 +66,14 @@ func (r *Running) Shutdown(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// baseURL returns the URL a client on this machine reaches a listener on
+// a at: a listener on every interface (":8080", "0.0.0.0:8080",
+// "[::]:8080") is reached at 127.0.0.1.
+func baseURL(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ta.Port))
+	}
+	return "http://" + a.String()
 }

@@ -56,28 +56,34 @@ func (s *Server) routeHandlers() ([]*apiHandler, api.Set) {
 		} else {
 			h = s.authed(h)
 		}
-		hs[id] = &apiHandler{s: s, id: id, pattern: rt.Name(), route: lr, h: h}
+		hs[id] = &apiHandler{s: s, id: id, pattern: rt.Name(), label: rt.Pattern, route: lr, h: h}
 		served = served.With(id)
 	}
 	return hs, served
 }
 
 // ServeHTTP serves the gateway. A request on a route of the api table
-// goes straight to its handler; everything else (admin, 404, 405,
-// unclean paths) goes through gorilla/mux.
+// goes straight to its handler; a path that is not clean (//, . or ..
+// segments, or none at all, as CONNECT's and OPTIONS *'s) is a 404 like
+// any unknown path, not a redirect; everything else (admin, 404, 405)
+// goes through gorilla/mux.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if isClean(r.URL.Path) {
-		if id, user, ok := api.Match(r.Method, r.URL.Path, s.served); ok {
-			s.handlers[id].serve(w, r, user)
-			return
-		}
+	if !isClean(r.URL.Path) {
+		s.noRoute.ServeHTTP(w, r)
+		return
+	}
+	if id, user, ok := api.Match(r.Method, r.URL.Path, s.served); ok {
+		s.handlers[id].serve(w, r, user)
+		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), serverKey{}, s))
 	routerFor(s.served).ServeHTTP(w, r)
 }
 
-// isClean reports whether gorilla/mux would serve p without redirecting
-// to a cleaned path.
+// isClean reports whether p is an absolute path that gorilla/mux would
+// serve without redirecting to a cleaned path (a 301 with no correlation
+// id, no Genesys body and no record; for CONNECT, to a protocol-relative
+// Location).
 func isClean(p string) bool {
 	if p == "" || p[0] != '/' {
 		return false
@@ -119,7 +125,8 @@ func routerFor(served api.Set) *mux.Router {
 // newRouter builds the router of the routes in served, with the 404 and
 // 405 answers and the admin endpoints.
 func newRouter(served api.Set) *mux.Router {
-	r := mux.NewRouter()
+	// ServeHTTP answers unclean paths itself: the router never redirects.
+	r := mux.NewRouter().SkipClean(true)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { serverOf(req).noRoute.ServeHTTP(w, req) })
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		serverOf(req).notAllowed.ServeHTTP(w, req)

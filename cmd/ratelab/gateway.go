@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,7 +49,7 @@ Prometheus metrics.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.scenario, "scenario", "seed-eu-identity", "embedded scenario NAME or scenario FILE")
-	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (:8080 listens on every interface; the printed URL says 127.0.0.1; 127.0.0.1:0 picks a free port)")
 	f.StringVar(&o.log, "log", "", "write the access log (JSON Lines) to FILE")
 	f.Uint64Var(&o.seed, "seed", 0, "seed for users, tokens, faults and background load (0: the scenario's)")
 	f.DurationVar(&o.grace, "grace", 10*time.Second, "how long in-flight requests may take to finish on shutdown")
@@ -70,7 +73,7 @@ func runGateway(ctx context.Context, out io.Writer, o gatewayOpts) error {
 	}
 	run, err := mockgateway.Listen(o.addr, mockgateway.Options{Scenario: sc, Seed: o.seed, Log: logw, Version: version.String()})
 	if err != nil {
-		return err
+		return listenError(o.addr, err)
 	}
 	fmt.Fprintf(out, "ratelab gateway: scenario %s\n", sc.Name)
 	fmt.Fprintf(out, "  base URL    %s   (API and login)\n", run.URL)
@@ -95,5 +98,18 @@ func runGateway(ctx context.Context, out io.Writer, o gatewayOpts) error {
 	defer cancel()
 	err = run.Shutdown(sctx)
 	fmt.Fprintf(out, "ratelab gateway: stopped after %d requests\n", run.Server.Requests())
+	return err
+}
+
+// listenError makes a failure to listen on addr bad usage (exit 2), with
+// a hint when the port is taken; other errors pass unchanged.
+func listenError(addr string, err error) error {
+	var op *net.OpError
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return usagef("--addr %s: address already in use (another gateway?); use --addr 127.0.0.1:0 to listen on a free port", addr)
+	case errors.As(err, &op) && op.Op == "listen":
+		return usage(fmt.Errorf("--addr %s: %w (--addr 127.0.0.1:0 listens on a free port)", addr, op))
+	}
 	return err
 }

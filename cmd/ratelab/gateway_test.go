@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -141,5 +142,19 @@ func TestProbeUsageErrors(t *testing.T) {
 		if code != 2 || !strings.Contains(out+errOut, c.want) {
 			t.Errorf("%v: exit %d, output %q", c.args, code, out+errOut)
 		}
+	}
+}
+
+// TestGatewayAddrInUse: a port already in use is bad usage (exit 2) with
+// a hint to let the system pick a free port.
+func TestGatewayAddrInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, out, errOut := runCLI(t, "gateway", "--scenario", "healthy", "--addr", ln.Addr().String())
+	if code != 2 || !strings.Contains(errOut, "in use") || !strings.Contains(errOut, "--addr 127.0.0.1:0") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
 	}
 }
