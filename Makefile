@@ -35,11 +35,19 @@ examples: build ## gate the Python example pair with ratelab run: the seed-style
 	@echo "== examples/python/fixed_sync.py must pass it =="
 	./bin/ratelab run --scenario seed-eu-identity -- $(PYTHON) examples/python/fixed_sync.py
 
-fuzz: ## fuzz each parser of outside input for 20s
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./scenarios
-	$(GO) test -run '^$$' -fuzz FuzzParseRetryAfter -fuzztime 20s ./probe/client
-	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 20s ./record
-	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 20s ./analysis
+# Each fuzzer runs for FUZZTIME; minimising a new interesting input is
+# capped at FUZZMINIMIZE (the default, 60 s per input, left FuzzStream 6
+# executions in a minute).
+FUZZTIME ?= 30s
+FUZZMINIMIZE ?= 5s
+
+fuzz: ## run every fuzzer (each func Fuzz* in a _test.go) for FUZZTIME
+	@set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort); do \
+	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$f"); do \
+	    echo "== $$fn ($$f) =="; \
+	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) "./$$(dirname "$$f")"; \
+	  done; \
+	done
 
 clean:
 	rm -rf bin

@@ -319,10 +319,10 @@ func TestFixedWindowSignature(t *testing.T) {
 }
 
 // TestWavesPeakTieIsEarliest: when bins tie for the peak, the earliest
-// wins, whatever order the map yields them in.
+// wins, whatever order the bins were filled in.
 func TestWavesPeakTieIsEarliest(t *testing.T) {
 	for i := 0; i < 50; i++ {
-		w := waves(map[int64]int{3: 1, 17: 9, 40: 2, 5: 9, 90: 9})
+		w := waves(countsOf(map[int64]int{3: 1, 17: 9, 40: 2, 5: 9, 90: 9}))
 		if w.Peak != 9 || w.PeakTime != 0.5 {
 			t.Fatalf("peak %d at %v s, want 9 at 0.5 s", w.Peak, w.PeakTime)
 		}

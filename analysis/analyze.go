@@ -3,9 +3,11 @@
 // metrics, patterns, plain-language findings, reports and CI verdicts.
 //
 // Logs are streamed: memory grows with the number of operations (one
-// latency each), the run's length in seconds (timelines) and, when a client
-// log is joined with a gateway log, one small entry per throttled gateway
-// response — never with the number of records.
+// latency each), with the records (time-binned counters: at most a few per
+// record, never more for records far apart in time; see bins) and, when a
+// client log is joined with a gateway log, with one small entry per
+// throttled gateway response. Times and durations out of bounds (see
+// maxSpan) are refused as bad lines.
 package analysis
 
 import (
@@ -220,6 +222,9 @@ type accumulator struct {
 	inStreak  map[string]bool
 	startUnix int64
 	bg        []record.BackgroundCount
+
+	// refused is why the last record was refused, or nil (see Refused).
+	refused error
 }
 
 type hint struct {
@@ -301,8 +306,15 @@ func (a *accumulator) retryAfter(header string) {
 	}
 }
 
+// Refused implements record.Refuser: the last record was left out because
+// a time or duration in it is out of bounds (see maxSpan).
+func (a *accumulator) Refused() error { return a.refused }
+
 // Operation implements record.Visitor.
 func (a *accumulator) Operation(o *record.Operation) {
+	if a.refused = checkOperation(o); a.refused != nil {
+		return
+	}
 	a.finished++
 	if o.OK {
 		a.okOps++
@@ -316,10 +328,18 @@ func (a *accumulator) Operation(o *record.Operation) {
 }
 
 // Final implements record.Visitor.
-func (a *accumulator) Final(f *record.Final) { a.elapsedNS = f.Summary.ElapsedNS }
+func (a *accumulator) Final(f *record.Final) {
+	if a.refused = checkDuration("elapsed_ns", f.Summary.ElapsedNS); a.refused == nil {
+		a.elapsedNS = f.Summary.ElapsedNS
+	}
+}
 
 // Background implements record.Visitor.
-func (a *accumulator) Background(b *record.Background) { a.bg = append(a.bg, b.Counts...) }
+func (a *accumulator) Background(b *record.Background) {
+	if a.refused = checkTime("t", b.T); a.refused == nil {
+		a.bg = append(a.bg, b.Counts...)
+	}
+}
 
 // outcome counts one response (or local drop) at time t, in either view:
 // totals, the timeline, its route, the Retry-After histogram and bursts of
@@ -357,6 +377,9 @@ func (a *accumulator) outcome(t int64, route string, status int, retryAfter stri
 
 // Attempt implements record.Visitor.
 func (a *accumulator) Attempt(l *record.Attempt) {
+	if a.refused = checkAttempt(l); a.refused != nil {
+		return
+	}
 	if l.LocalDrop {
 		a.drops++
 	}
@@ -391,6 +414,9 @@ func (a *accumulator) Attempt(l *record.Attempt) {
 
 // Request implements record.Visitor.
 func (a *accumulator) Request(l *record.Request) {
+	if a.refused = checkRequest(l); a.refused != nil {
+		return
+	}
 	a.outcome(l.T, l.Route, l.Status, l.RetryAfter, true)
 	success := l.Status >= 200 && l.Status < 300
 	if l.Status == 429 && l.RejectedBy != "" {
@@ -476,14 +502,14 @@ func (a *accumulator) finish() *Run {
 	}
 	r.RetryAfter = a.retryAfterStats()
 	r.Bursts = burstStats(a.bursts)
-	r.Waves = waves(a.retrySends.asMap())
+	r.Waves = waves(&a.retrySends)
 	r.Routes = a.routeStats()
 	r.Buckets = a.bucketStats()
 	r.Background = a.bg
 	r.Clients = a.clientStats()
-	r.Timeline, r.TimelineBin = timeline(a.timeline.asMap())
+	r.Timeline, r.TimelineBin = timeline(&a.timeline)
 	r.FixedWindow = windowSignature(a.streakEnd)
-	r.LimitSeen = limitSeen(a.okPerSecond.asMap(), a.thrPerSecond.asMap())
+	r.LimitSeen = limitSeen(&a.okPerSecond, &a.thrPerSecond)
 	r.Findings = findings(r)
 	return r
 }
@@ -637,63 +663,78 @@ func (a *accumulator) clientStats() []ClientStats {
 	return out
 }
 
+// timelineWidths are the timeline's bin widths in ticks: 0.1 s, 0.2 s,
+// 0.5 s, 1 s, 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min, 10 min, 1 h; then
+// 2 h, 6 h, 12 h, 1 day, 2 days, 1 week, 30 days and 1 year, and beyond
+// that decades, so a log of any span gives at most about 120 bins.
+var timelineWidths = []int64{1, 2, 5, 10, 20, 50, 100, 300, 600, 1200, 3000, 6000, 36000,
+	72000, 216000, 432000, 864000, 1728000, 6048000, 25920000, 315360000}
+
 // timeline merges 100 ms ticks into at most about 120 bins of a round
-// width (0.1 s, 0.2 s, 0.5 s, 1 s, 2 s, 5 s, 10 s, 30 s, 60 s, ...).
-func timeline(ticks map[int64]*Bin) ([]Bin, float64) {
-	if len(ticks) == 0 {
+// width (see timelineWidths).
+func timeline(ticks *tickBins) ([]Bin, float64) {
+	lo, hi, seen := int64(0), int64(0), false
+	ticks.eachUsed(func(t int64, _ *Bin) {
+		if !seen {
+			lo, seen = t, true
+		}
+		hi = t
+	})
+	if !seen {
 		return nil, 1
 	}
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	for t := range ticks {
-		lo, hi = min(lo, t), max(hi, t)
-	}
 	width := int64(1)
-	for _, w := range []int64{1, 2, 5, 10, 20, 50, 100, 300, 600, 1200, 3000, 6000, 36000} {
+	for _, w := range timelineWidths {
 		width = w
 		if (hi-lo)/w < 120 {
 			break
 		}
 	}
-	first, last := lo/width, hi/width
+	for (hi-lo)/width >= 120 {
+		width *= 10
+	}
+	first, last := floorDiv(lo, width), floorDiv(hi, width)
 	out := make([]Bin, last-first+1)
 	for i := range out {
 		out[i].T = float64((first+int64(i))*width) / 10
 	}
-	for t, b := range ticks {
-		o := &out[t/width-first]
+	ticks.eachUsed(func(t int64, b *Bin) {
+		o := &out[floorDiv(t, width)-first]
 		o.OK += b.OK
 		o.Throttled += b.Throttled
 		o.Other += b.Other
-	}
+	})
 	return out, float64(width) / 10
 }
 
 // waves finds 100 ms bins of retry sends far above a Poisson expectation:
 // more than mean + 5·sqrt(mean) and at least three times the mean.
-func waves(bins map[int64]int) WaveStats {
+func waves(bins *counts) WaveStats {
 	var w WaveStats
-	if len(bins) == 0 {
-		return w
-	}
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	total := 0
-	for b, n := range bins {
-		lo, hi = min(lo, b), max(hi, b)
+	lo, hi, total, seen := int64(0), int64(0), 0, false
+	bins.eachNonZero(func(b int64, n int) {
+		if !seen {
+			lo, seen = b, true
+		}
+		hi = b
 		total += n
+	})
+	if !seen {
+		return w
 	}
 	w.Bins = int(hi - lo + 1)
 	w.MeanPer = float64(total) / float64(w.Bins)
 	threshold := math.Max(w.MeanPer+5*math.Sqrt(w.MeanPer), 3*w.MeanPer)
 	peakBin := int64(0)
-	for b, n := range bins {
-		// Ties go to the earliest bin: map order must not choose.
-		if n > w.Peak || n == w.Peak && b < peakBin {
+	bins.eachNonZero(func(b int64, n int) {
+		// In bin order, so ties go to the earliest bin.
+		if n > w.Peak {
 			w.Peak, peakBin = n, b
 		}
 		if float64(n) > threshold && n >= 5 {
 			w.Waves++
 		}
-	}
+	})
 	w.PeakTime = float64(peakBin) / 10
 	return w
 }
@@ -722,12 +763,11 @@ func windowSignature(ends []int64) *WindowSignature {
 	return best
 }
 
-// limitSeen estimates the admitted rate during seconds that saw 429s.
-func limitSeen(ok, thr map[int64]int) *LimitEstimate {
+// limitSeen estimates the admitted rate during seconds that saw 429s,
+// taking the seconds in order.
+func limitSeen(ok, thr *counts) *LimitEstimate {
 	var admitted []float64
-	for s := range thr {
-		admitted = append(admitted, float64(ok[s]))
-	}
+	thr.eachNonZero(func(s int64, _ int) { admitted = append(admitted, float64(ok.get(s))) })
 	if len(admitted) < 3 {
 		return nil
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratelab/ratelab/probe/client"
+
 	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/record"
 	"github.com/ratelab/ratelab/scenarios"
@@ -388,4 +390,37 @@ func TestGenerateWork(t *testing.T) {
 	if c := Generate(users, 50, 8); c[0] == a[0] && c[1] == a[1] && c[2] == a[2] {
 		t.Fatal("different seeds, same work")
 	}
+}
+
+// TestGeneratedWork: Generated makes Generate's items, one at a time, the
+// same as the items generated all at once before it existed; taking one
+// out of order panics.
+func TestGeneratedWork(t *testing.T) {
+	users := []string{"u1", "u2", "u3"}
+	all, g := Generate(users, 1000, 7), Generated(users, 1000, 7)
+	if g.Len() != 1000 {
+		t.Fatalf("Len %d", g.Len())
+	}
+	for i := range all {
+		if it := g.Item(i); it != all[i] {
+			t.Fatalf("item %d: %+v, want %+v", i, it, all[i])
+		}
+	}
+	// Items 998-1000 of seed 7 as generated up front (ff0b3dd).
+	want := []Item{
+		{User: "u2", Changes: client.Changes{Email: "sync-998-581@example.com", Department: "Support"}},
+		{User: "u3", Changes: client.Changes{Email: "sync-999-795@example.com", Department: "Billing"}},
+		{User: "u1", Changes: client.Changes{Email: "sync-1000-88@example.com", Department: "Operations"}},
+	}
+	for i, w := range want {
+		if all[997+i] != w {
+			t.Errorf("item %d: %+v, want %+v", 998+i, all[997+i], w)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an item taken out of order did not panic")
+		}
+	}()
+	Generated(users, 10, 7).Item(3)
 }

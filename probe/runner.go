@@ -53,7 +53,8 @@ type Config struct {
 	// Operation is one of update-user, patch-user, put-user, scim-update,
 	// get-user.
 	Operation string
-	Work      []Item
+	// Work is the items, one per operation, taken in order.
+	Work Work
 	// Concurrency is the number of closed-loop workers; used when Rate is 0.
 	Concurrency int
 	// Rate is the open-loop arrival rate in operations per second; 0 means
@@ -128,7 +129,7 @@ func Run(ctx context.Context, cfg Config) (*record.Summary, error) {
 	}
 	r.start = r.clock.Now()
 	r.writeHeader()
-	r.sum.Ops = len(cfg.Work)
+	r.sum.Ops = cfg.Work.Len()
 
 	// Requests in flight keep a context that outlives ctx by the grace
 	// period, so an interrupt lets them finish and be recorded. The grace
@@ -159,14 +160,19 @@ func Run(ctx context.Context, cfg Config) (*record.Summary, error) {
 		for w := 1; w <= cfg.Concurrency; w++ {
 			r.clock.Go(func() {
 				for {
+					// Items are taken in order, under the lock.
 					nextMu.Lock()
 					i := next
 					next++
+					var item Item
+					if i < cfg.Work.Len() {
+						item = cfg.Work.Item(i)
+					}
 					nextMu.Unlock()
-					if i >= len(cfg.Work) || !r.mayStart(ctx) {
+					if i >= cfg.Work.Len() || !r.mayStart(ctx) {
 						return
 					}
-					r.operation(ctx, reqCtx, w, i, r.clock.Now())
+					r.operation(ctx, reqCtx, w, i, item, r.clock.Now())
 				}
 			})
 		}
@@ -182,7 +188,7 @@ func (r *runner) writeHeader() {
 	cfg := &r.cfg
 	h := cfg.Header
 	h.Schema, h.Type, h.Start = record.Schema, record.TypeHeader, r.start.UTC().Format(time.RFC3339Nano)
-	h.Operation, h.Ops, h.Concurrency, h.Rate, h.Seed = cfg.Operation, len(cfg.Work), cfg.Concurrency, cfg.Rate, cfg.Seed
+	h.Operation, h.Ops, h.Concurrency, h.Rate, h.Seed = cfg.Operation, cfg.Work.Len(), cfg.Concurrency, cfg.Rate, cfg.Seed
 	h.MaxAttempts, h.MaxRequests, h.MaxDuration, h.HappyPath = cfg.MaxAttempts, cfg.MaxRequests, int64(cfg.MaxDuration), r.op.HappyPath()
 	if cfg.Rate > 0 {
 		h.Arrival = "constant"
@@ -338,7 +344,7 @@ func (r *runner) arrival(i int, prev time.Duration, rng *rand.Rand) time.Duratio
 func (r *runner) openLoop(ctx, reqCtx context.Context) {
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, 0x6172726976))
 	var off time.Duration
-	for i := range r.cfg.Work {
+	for i := range r.cfg.Work.Len() {
 		off = r.arrival(i, off, rng)
 		intended := r.start.Add(off)
 		if d := intended.Sub(r.clock.Now()); d > 0 {
@@ -349,7 +355,8 @@ func (r *runner) openLoop(ctx, reqCtx context.Context) {
 		if !r.mayStart(ctx) {
 			return
 		}
-		r.clock.Go(func() { r.operation(ctx, reqCtx, 0, i, intended) })
+		item := r.cfg.Work.Item(i)
+		r.clock.Go(func() { r.operation(ctx, reqCtx, 0, i, item, intended) })
 	}
 }
 
@@ -443,9 +450,8 @@ type opRun struct {
 	}
 }
 
-// operation runs work item i to completion, failure or a cap.
-func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, intended time.Time) {
-	item := r.cfg.Work[i]
+// operation runs item, work item i, to completion, failure or a cap.
+func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, item Item, intended time.Time) {
 	o := &opRun{r: r, ctx: ctx, reqCtx: reqCtx, ag: r.cfg.Agents[i%len(r.cfg.Agents)], i: i, worker: worker,
 		intended: intended, deadline: r.start.Add(r.cfg.MaxDuration), next: intended}
 	o.st = opState{op: &r.op, item: item, version: item.Version,

@@ -160,7 +160,7 @@ func (o *Options) agents(t *target.Target) []*Agent {
 
 // work is the run's items: from --input, else generated over the target's
 // users (the served gateway's, or listed from a URL target with c).
-func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) ([]Item, error) {
+func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) (Work, error) {
 	w := o.Scenario.Workload
 	if o.Input != "" {
 		work, err := LoadWork(o.Input)
@@ -170,7 +170,7 @@ func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) 
 		if o.Ops > 0 && o.Ops < len(work) {
 			work = work[:o.Ops]
 		}
-		return work, nil
+		return Items(work), nil
 	}
 	var users []string
 	if t.Gateway != nil {
@@ -184,19 +184,19 @@ func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) 
 	if w.Users > 0 && w.Users < len(users) {
 		users = users[:w.Users]
 	}
-	return Generate(users, pick(o.Ops, w.Ops, 100), o.Seed), nil
+	return Generated(users, pick(o.Ops, w.Ops, 100), o.Seed), nil
 }
 
 // config is the runner's configuration: caps, and the header that records
 // the run's setup.
-func (o *Options) config(t *target.Target, agents []*Agent, work []Item) Config {
+func (o *Options) config(t *target.Target, agents []*Agent, work Work) Config {
 	sc, w := o.Scenario, o.Scenario.Workload
 	maxReq := o.MaxRequests
 	if maxReq == 0 {
 		maxReq = w.MaxRequests
 	}
 	if maxReq == 0 {
-		maxReq = len(work) * o.MaxAttempts
+		maxReq = work.Len() * o.MaxAttempts
 		if t.Live {
 			maxReq = min(maxReq, DefaultLiveMaxRequests)
 		}

@@ -26,25 +26,71 @@ type Item struct {
 
 var departments = []string{"Sales", "Support", "Billing", "Engineering", "Operations", "Marketing", "Escalations"}
 
+// Work is the items a run takes, one per operation. The runner asks for
+// each item once, in increasing order of index, one call at a time.
+type Work interface {
+	// Len returns how many items there are.
+	Len() int
+	// Item returns item i, 0 ≤ i < Len().
+	Item(i int) Item
+}
+
+// Items is work held in memory, such as LoadWork's.
+type Items []Item
+
+// Len returns len(w).
+func (w Items) Len() int { return len(w) }
+
+// Item returns w[i].
+func (w Items) Item(i int) Item { return w[i] }
+
 // Generate makes n items over users (cycling; users must not be empty),
 // each setting a department and an email, deterministically from seed.
 func Generate(users []string, n int, seed uint64) []Item {
-	rng := rand.New(rand.NewPCG(seed, 0x776f726b))
+	g := Generated(users, n, seed)
 	items := make([]Item, n)
-	var b []byte
 	for i := range items {
-		u := users[i%len(users)]
-		dept := departments[rng.IntN(len(departments))]
-		// "sync-%d-%d@example.com", without fmt: an hour of work is
-		// hundreds of thousands of items.
-		b = append(b[:0], "sync-"...)
-		b = strconv.AppendInt(b, int64(i+1), 10)
-		b = append(b, '-')
-		b = strconv.AppendInt(b, int64(rng.IntN(1000)), 10)
-		b = append(b, "@example.com"...)
-		items[i] = Item{User: u, Changes: client.Changes{Department: dept, Email: string(b)}}
+		items[i] = g.Item(i)
 	}
 	return items
+}
+
+// Generated returns Generate's items as Work that makes each one when the
+// run takes it, so a run of any length holds one item at a time instead
+// of all of them (an hour of work is hundreds of thousands of items). Its
+// items must be taken in order, each once, as the runner does; taking
+// one out of order panics.
+func Generated(users []string, n int, seed uint64) Work {
+	return &generated{users: users, n: n, rng: rand.New(rand.NewPCG(seed, 0x776f726b))}
+}
+
+// generated makes items one at a time from one random stream.
+type generated struct {
+	users []string
+	n     int
+	rng   *rand.Rand
+	next  int    // the index of the item the stream makes next
+	b     []byte // reused to build emails
+}
+
+func (g *generated) Len() int { return g.n }
+
+func (g *generated) Item(i int) Item {
+	if i != g.next || i >= g.n {
+		panic(fmt.Sprintf("probe: generated work: item %d taken, want item %d of %d", i, g.next, g.n))
+	}
+	g.next++
+	u := g.users[i%len(g.users)]
+	dept := departments[g.rng.IntN(len(departments))]
+	// "sync-%d-%d@example.com", without fmt: an hour of work is
+	// hundreds of thousands of items.
+	b := append(g.b[:0], "sync-"...)
+	b = strconv.AppendInt(b, int64(i+1), 10)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, int64(g.rng.IntN(1000)), 10)
+	b = append(b, "@example.com"...)
+	g.b = b
+	return Item{User: u, Changes: client.Changes{Department: dept, Email: string(b)}}
 }
 
 // LoadWork reads work from a CSV file (a header row naming id and any of

@@ -45,6 +45,17 @@ type Visitor interface {
 	AccessVisitor
 }
 
+// Refuser is a Visitor that may refuse a record it was given, such as one
+// whose values it cannot use. Stream asks Refused after delivering each
+// record after the header; a non-nil error makes that line bad, exactly as
+// a line that does not decode (an error naming the file and line, or, with
+// Options.Lenient, a skipped line). A visitor that refuses a record must
+// leave its state as if it had not been given it.
+type Refuser interface {
+	Visitor
+	Refused() error
+}
+
 // LineError is a bad line, located by file and line (from 1).
 type LineError struct {
 	File string
@@ -81,6 +92,7 @@ func newScanner(r io.Reader) *bufio.Scanner {
 func Stream(file string, r io.Reader, v Visitor, o Options) (Kind, int, error) {
 	sc := newScanner(r)
 	rd := &reader{v: v}
+	rd.ref, _ = v.(Refuser)
 	skipped, line := 0, 0
 	for sc.Scan() {
 		line++
@@ -170,6 +182,7 @@ func readHeader(b []byte) (Kind, *Header, *AccessHeader, error) {
 // reader decodes one log's records into one reused record of each type.
 type reader struct {
 	v    Visitor
+	ref  Refuser // v, when it may refuse records
 	kind Kind
 
 	attempt Attempt
@@ -211,7 +224,8 @@ type envelope struct {
 	Type   string `json:"type"`
 }
 
-// record decodes one record and passes it to the visitor. Each line is
+// record decodes one record and passes it to the visitor (and returns
+// the visitor's refusal, if it refuses it). Each line is
 // decoded once: its type is read from the prefix every record written by
 // a Writer has, and checked against the decoded record; a line spelled
 // any other way has its envelope decoded first.
@@ -248,6 +262,9 @@ func (rd *reader) record(b []byte) error {
 		return fmt.Errorf("record type %q decoded as %q", typ, got)
 	}
 	rd.deliver(typ)
+	if rd.ref != nil {
+		return rd.ref.Refused()
+	}
 	return nil
 }
 

@@ -153,6 +153,40 @@ func TestStreamErrors(t *testing.T) {
 	}
 }
 
+// picky refuses attempts with status 500 and keeps the rest.
+type picky struct {
+	collect
+	err error
+}
+
+func (p *picky) Attempt(a *Attempt) {
+	if p.err = nil; a.Status == 500 {
+		p.err = errors.New("status 500 refused")
+		return
+	}
+	p.collect.Attempt(a)
+}
+
+func (p *picky) Refused() error { return p.err }
+
+// TestStreamRefused: a record the visitor refuses is a bad line, named by
+// file and line, or skipped with Lenient.
+func TestStreamRefused(t *testing.T) {
+	head := `{"schema":1,"type":"header","operation":"get-user"}` + "\n"
+	good := `{"schema":1,"type":"attempt","status":200}` + "\n"
+	bad := `{"schema":1,"type":"attempt","status":500}` + "\n"
+	_, _, err := Stream("p.jsonl", strings.NewReader(head+good+"\n"+bad+good), &picky{}, Options{})
+	var le *LineError
+	if !errors.As(err, &le) || err.Error() != "record: p.jsonl:4: status 500 refused" {
+		t.Errorf("strict: %v", err)
+	}
+	var p picky
+	_, skipped, err := Stream("p.jsonl", strings.NewReader(head+good+bad+good), &p, Options{Lenient: true})
+	if err != nil || skipped != 1 || len(p.recs) != 3 {
+		t.Errorf("lenient: %v, %d skipped, %d records", err, skipped, len(p.recs))
+	}
+}
+
 // TestStreamOtherSpellings: records written by other tools, with other
 // key orders, spacing or escapes, read the same as a Writer's; a repeated
 // "type" key counts its last value, as for any key.

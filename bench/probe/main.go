@@ -67,8 +67,8 @@ func agent(base string, conns int) *probe.Agent {
 	return &probe.Agent{Name: "bench", Client: client.New(base, "bench", "x", hc), Policy: pol, Rand: rand.New(rand.NewPCG(1, 1))}
 }
 
-func work(n int) []probe.Item {
-	items := make([]probe.Item, n)
+func work(n int) probe.Items {
+	items := make(probe.Items, n)
 	for i := range items {
 		items[i] = probe.Item{User: "u1"}
 	}
