@@ -32,7 +32,7 @@ description: Unthrottled update-user at 1000 operations a second.
 seed: 6
 gateway:
   buckets:
-    - {name: token, scope: token, algorithm: token-bucket, limit: 100000000/min, burst: 100000}
+    - {name: token, scope: token, algorithm: token-bucket, limit: 60000000/min, burst: 100000}
   routes:
     - {match: "*", buckets: [token]}
   faults:
