@@ -43,6 +43,7 @@ func init() {
 	registerHintAndPacing()
 	registerSDKsAndThrottles()
 	registerAdaptive()
+	registerGenesysSDKs()
 }
 
 // registerBaselines registers the strategies that keep no state.

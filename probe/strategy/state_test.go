@@ -65,6 +65,10 @@ func TestStateLivesWhereItShould(t *testing.T) {
 		{"aws-adaptive", nil, false, true},
 		{"sre-throttle", nil, false, true},
 		{"adaptive", nil, false, true},
+		{"sdk-go", nil, false, false},
+		{"sdk-python", nil, false, false},
+		{"sdk-dotnet", nil, false, false},
+		{"sdk-java", nil, false, false},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

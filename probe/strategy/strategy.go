@@ -165,7 +165,7 @@ func Names() []string {
 // not in it sort after.
 var order = []string{"none", "naive", "fixed", "exponential", "full-jitter", "equal-jitter",
 	"decorrelated-jitter", "retry-after", "token-bucket", "retry-budget", "aws-standard",
-	"aws-adaptive", "sre-throttle", "adaptive"}
+	"aws-adaptive", "sre-throttle", "adaptive", "sdk-go", "sdk-python", "sdk-dotnet", "sdk-java"}
 
 func rank(name string) int {
 	for i, n := range order {

@@ -216,7 +216,7 @@ func TestAdaptivePacesAfterThrottling(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	names := Names()
-	if len(names) != 14 || names[0] != "none" || names[13] != "adaptive" {
+	if len(names) != 18 || names[0] != "none" || names[13] != "adaptive" || names[17] != "sdk-java" {
 		t.Fatalf("Names() = %v", names)
 	}
 	for _, in := range Infos() {
