@@ -22,7 +22,7 @@ const sdkCall = "per HTTP call (the read and the write of one operation are two 
 // registerGenesysSDKs registers the official SDKs' retry.
 func registerGenesysSDKs() {
 	Register(Info{Name: "sdk-go", Summary: "the Go SDK with retries switched on: go-retryablehttp under the SDK's retry check",
-		Formula: "429/503 with Retry-After: wait RA exactly (0: none); otherwise wait min(wait_max, wait_min·2^k) after the k-th retry (from 0); " +
+		Formula: "429/503 with Retry-After in whole seconds: wait RA exactly (0: none); otherwise wait min(wait_max, wait_min·2^k) after the k-th retry (from 0); " +
 			"retries 429 (not when RA > 180 s), 5xx but 501, transport errors; gives up with no response after retry_max retries",
 		Params: []Param{{"retry_max", "20", "retries per call (RetryConfiguration.RetryMax)"},
 			{"wait_min", "1s", "first backoff without a hint (RetryWaitMin)"}, {"wait_max", "30s", "longest backoff without a hint (RetryWaitMax)"}},
@@ -105,8 +105,10 @@ func (op *goSDKOp) After(o Outcome, _ *rand.Rand) Decision {
 		return Decision{Stop: true}
 	}
 	wait := Exp(op.c.min, op.c.cap, op.n)
-	if (o.Status == http.StatusTooManyRequests || o.Status == http.StatusServiceUnavailable) && o.HasRetryAfter {
-		wait = max(o.RetryAfter, 0)
+	// go-retryablehttp v0.7.0, which platform-client-sdk-go v150 requires,
+	// reads only whole seconds; an HTTP date falls back to the backoff.
+	if ra, ok := intSeconds(o.RetryAfterText); ok && (o.Status == http.StatusTooManyRequests || o.Status == http.StatusServiceUnavailable) {
+		wait = ra
 	}
 	op.n++
 	return Decision{Wait: wait}

@@ -60,7 +60,7 @@ func TestSDKGo(t *testing.T) {
 			append(repeat(20, step{status: 429, ra: "0", want: wait(0)}), step{status: 429, ra: "0", want: stop})},
 		{"the hint is waited unclamped", nil, []step{{status: 429, ra: "120", want: wait(120 * sec)}, {status: 503, ra: "45", want: wait(45 * sec)}}},
 		{"a 429 over 180 s is not retried", nil, []step{{status: 429, ra: "181", want: stop}}},
-		{"an HTTP date is waited", nil, []step{{status: 429, ra: "Thu, 01 Jan 2026 00:00:07 GMT", raD: 7 * sec, want: wait(7 * sec)}}},
+		{"an HTTP date is not read: the backoff", nil, []step{{status: 429, ra: "Thu, 01 Jan 2026 00:00:07 GMT", raD: 7 * sec, want: wait(sec)}}},
 		{"no hint: min·2^k capped, no jitter", nil, []step{{status: 429, want: wait(sec)}, {status: 500, want: wait(2 * sec)},
 			{status: 502, ra: "9", want: wait(4 * sec)}, {status: 0, want: wait(8 * sec)}, {status: 504, want: wait(16 * sec)}, {status: 503, want: wait(30 * sec)}}},
 		{"501, 409, 401 and 404 are the application's", nil, []step{{status: 501, want: stop}}},
