@@ -4,7 +4,7 @@ LDFLAGS := -X github.com/ratelab/ratelab/internal/version.Version=$(VERSION)
 GO ?= go
 PYTHON ?= python3
 
-.PHONY: help build test check bench fuzz examples clean
+.PHONY: help build test check bench fuzz examples sdk-check clean
 
 help: ## list targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,6 +34,9 @@ examples: build ## gate the Python example pair with ratelab run: the seed-style
 	  echo "naive_sync.py passed the gate, but it retries at once on Retry-After: 0"; exit 1; fi
 	@echo "== examples/python/fixed_sync.py must pass it =="
 	./bin/ratelab run --scenario seed-eu-identity -- $(PYTHON) examples/python/fixed_sync.py
+
+sdk-check: build ## compare the Go SDK and urllib3 (as the Python SDK sets it) with sdk-go and sdk-python; downloads the SDK, not in CI
+	bash examples/sdkcheck/check.sh
 
 # Each fuzzer runs for FUZZTIME; minimising a new interesting input is
 # capped at FUZZMINIMIZE (the default, 60 s per input, left FuzzStream 6

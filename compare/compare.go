@@ -89,7 +89,13 @@ type Row struct {
 	DrainTime        Stat              `json:"drain_time"`
 	PrematureRetries Stat              `json:"premature_retries"`
 	Attempts         Stat              `json:"attempts"`
-	runs             []*analysis.Run
+	// Writes are the requests on writing routes (PATCH, PUT, ...) a run
+	// sent; Completion is when its last successful operation ended, in
+	// seconds from the start: the work and the time of a contention study.
+	Writes     Stat `json:"writes"`
+	Completion Stat `json:"completion"`
+	runs       []*analysis.Run
+	work       []work
 }
 
 // Check is one of adaptive's targets on this scenario.
@@ -234,7 +240,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	rows := make([]Row, len(o.Variants))
 	for i, v := range o.Variants {
-		rows[i] = Row{Name: v.Name, Strategy: v.Strategy, Params: v.Params, runs: make([]*analysis.Run, o.Seeds)}
+		rows[i] = Row{Name: v.Name, Strategy: v.Strategy, Params: v.Params, runs: make([]*analysis.Run, o.Seeds), work: make([]work, o.Seeds)}
 	}
 	jobs := make(chan job)
 	var wg sync.WaitGroup
@@ -246,13 +252,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				run, err := one(ctx, o, o.Variants[j.row], j.seed)
+				run, wk, err := one(ctx, o, o.Variants[j.row], j.seed)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
 				if run != nil {
 					rows[j.row].runs[j.seed-o.BaseSeed] = run
+					rows[j.row].work[j.seed-o.BaseSeed] = wk
 				}
 				done++
 				if o.Progress != nil {
@@ -292,17 +299,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // one runs a variant with one seed and analyses its attempt log's
 // records as the runner makes them: the analysis gets the very structs
-// the log would be written from, and no log is written.
-func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, error) {
+// the log would be written from, and no log is written. It also counts
+// the run's writes and completion time.
+func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, work, error) {
 	vis, finish := analysis.NewVisitor(fmt.Sprintf("%s#%d", v.Name, seed))
+	var wk work
 	_, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
-		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: vis, Version: o.Version})
+		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: both{vis, &wk}, Version: o.Version})
 	if err != nil {
-		return nil, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
+		return nil, wk, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
 	}
 	run := finish()
 	run.Strategy = v.Name
-	return run, nil
+	return run, wk, nil
 }
 
 func summarise(r *Row) {
@@ -324,6 +333,13 @@ func summarise(r *Row) {
 	r.DrainTime = col(func(m *analysis.Metrics) float64 { return m.DrainTime })
 	r.PrematureRetries = col(func(m *analysis.Metrics) float64 { return float64(m.PrematureRetries) })
 	r.Attempts = col(func(m *analysis.Metrics) float64 { return float64(m.Attempts) })
+	var writes, done []float64
+	for i, run := range r.runs {
+		if run != nil && run.Metrics != nil {
+			writes, done = append(writes, float64(r.work[i].writes)), append(done, float64(r.work[i].lastEnd)/1e9)
+		}
+	}
+	r.Writes, r.Completion = stats(writes), stats(done)
 	if len(r.runs) > 0 && r.runs[0] != nil && r.runs[0].Metrics != nil && r.runs[0].Metrics.Efficiency != nil {
 		e := col(func(m *analysis.Metrics) float64 {
 			if m.Efficiency == nil {

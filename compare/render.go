@@ -23,7 +23,7 @@ func pm(s Stat, scale float64, prec int, unit string) string {
 }
 
 func header() []string {
-	return []string{"#", "strategy", "success", "attempt success", "goodput ops/s", "efficiency", "amplification", "429 ratio", "p99 latency", "drain", "premature"}
+	return []string{"#", "strategy", "success", "attempt success", "goodput ops/s", "efficiency", "amplification", "429 ratio", "p99 latency", "drain", "premature", "writes", "last done"}
 }
 
 func (r *Row) cells() []string {
@@ -36,7 +36,8 @@ func (r *Row) cells() []string {
 		eff = pm(*r.Efficiency, 100, 0, "%")
 	}
 	return []string{fmt.Sprint(r.Rank), name, pm(r.SuccessRate, 100, 1, "%"), pm(r.AttemptSuccess, 100, 0, "%"), pm(r.Goodput, 1, 2, ""), eff,
-		pm(r.Amplification, 1, 2, ""), pm(r.Ratio429, 100, 1, "%"), pm(r.LatencyP99, 1, 2, "s"), pm(r.DrainTime, 1, 2, "s"), pm(r.PrematureRetries, 1, 1, "")}
+		pm(r.Amplification, 1, 2, ""), pm(r.Ratio429, 100, 1, "%"), pm(r.LatencyP99, 1, 2, "s"), pm(r.DrainTime, 1, 2, "s"), pm(r.PrematureRetries, 1, 1, ""),
+		pm(r.Writes, 1, 0, ""), pm(r.Completion, 1, 2, "s")}
 }
 
 func (res *Result) lines() []string {

@@ -29,7 +29,8 @@ import (
 )
 
 // Agent is one client identity with its own strategy state and random
-// source. The runner serialises calls to its policy.
+// source. The runner serialises calls to its policy and to the operations
+// it starts.
 type Agent struct {
 	// Name is the client id, recorded on each attempt.
 	Name   string
@@ -439,6 +440,7 @@ type opRun struct {
 	deadline   time.Time
 	next       time.Time // when the next attempt is due
 	st         opState
+	pol        strategy.Operation // the strategy's state for this operation
 	attempts   int
 	failures   int
 	lastStatus int
@@ -456,6 +458,9 @@ func (r *runner) operation(ctx, reqCtx context.Context, worker, i int, item Item
 		intended: intended, deadline: r.start.Add(r.cfg.MaxDuration), next: intended}
 	o.st = opState{op: &r.op, item: item, version: item.Version,
 		needRead: r.op.ReadFirst == api.Always || r.op.ReadFirst == api.WithoutVersion && item.Version == 0}
+	o.ag.mu.Lock()
+	o.pol = o.ag.Policy.NewOperation()
+	o.ag.mu.Unlock()
 	for {
 		drop, why := o.wait()
 		if why == "" {
@@ -571,12 +576,16 @@ func (o *opRun) decide(route api.RouteID, out *strategy.Outcome, ok2xx bool) (co
 		o.failures++
 	}
 	out.Attempt = o.failures
+	complete = ok2xx && o.st.advance(route)
+	out.Complete = complete
 	ag.mu.Lock()
-	d := ag.Policy.After(*out, ag.Rand)
+	if obs, ok := ag.Policy.(strategy.Observer); ok {
+		obs.Observe(*out)
+	}
+	d := o.pol.After(*out, ag.Rand)
 	ag.mu.Unlock()
 	switch {
 	case ok2xx:
-		complete = o.st.advance(route)
 		rec.Decision = record.DecisionDone
 		o.next = out.Now
 	case !out.Retryable:
@@ -633,7 +642,7 @@ func classify(resp *client.Response, err error, rec *record.Attempt, st *opState
 		return strategy.Outcome{Retryable: true}
 	}
 	rec.Status, rec.ErrorCode, rec.CorrelationID, rec.RetryAfter = resp.Status, resp.ErrorCode, resp.CorrelationID, resp.RetryAfter
-	o := strategy.Outcome{Status: resp.Status}
+	o := strategy.Outcome{Status: resp.Status, RetryAfterText: resp.RetryAfter}
 	if resp.RetryAfter != "" {
 		if d, ok := client.ParseRetryAfter(resp.RetryAfter, now); ok {
 			o.RetryAfter, o.HasRetryAfter = d, true

@@ -66,7 +66,7 @@ func TestErrorsNameLineAndPath(t *testing.T) {
 }
 
 func TestEmbeddedLibrary(t *testing.T) {
-	want := []string{"contention", "flaky-5xx", "healthy", "retry-after-zero", "seed-eu-identity", "stacked-limits", "tiers", "token-endpoint-limit"}
+	want := []string{"contention", "flaky-5xx", "healthy", "occ-contention", "retry-after-zero", "seed-eu-identity", "stacked-limits", "tiers", "token-endpoint-limit"}
 	got := Names()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v", got)

@@ -5,10 +5,21 @@
 // before the next send, or to stop. That keeps every strategy usable in real
 // and virtual time and makes its formulas table-testable.
 //
-// One Policy serves one client (all of its workers), so strategies that
-// learn (token-bucket, retry-budget, aws-*, sre-throttle, adaptive) learn
-// from all of that client's traffic. Policies are not safe for concurrent
-// use: the runner serialises calls to each client's policy.
+// State lives where its real counterpart keeps it. One Policy serves one
+// client (all of its workers) and holds what real implementations share
+// per client: AWS's retry quota and adaptive rate limiter, the SRE
+// throttle's history, a retry budget, a token bucket, adaptive's pacer.
+// Each operation gets its own Operation from Policy.NewOperation, holding
+// what real implementations keep per request: the retry count, decorrelated
+// jitter's last sleep, an SDK's per-call counters. An Operation lives until
+// its operation completes or fails, so an intermediate success (the GET
+// before a PATCH, the re-read after a 409) does not reset it. A Policy that
+// also implements Observer hears every attempt of every operation, so
+// shared pacers learn from all of the client's traffic. Each Info says
+// which state the strategy keeps where.
+//
+// Policies and their Operations are not safe for concurrent use: the runner
+// serialises calls to each client's policy and that client's operations.
 //
 // Strategies are named in a registry (Register, New, Names, Infos), so a
 // scenario file or a flag can pick one with parameters; an unknown name or
@@ -36,12 +47,19 @@ type Outcome struct {
 	// RetryAfter is the parsed hint; valid when HasRetryAfter.
 	RetryAfter    time.Duration
 	HasRetryAfter bool
+	// RetryAfterText is the Retry-After header as sent, "" when absent:
+	// SDKs that parse only integer seconds read it themselves.
+	RetryAfterText string
 	// Retryable reports whether the runner would retry this outcome at all
-	// (429, 5xx, 409 conflicts, transport errors). A policy is told about
-	// every outcome, successes included, so it can learn.
+	// (429, 5xx, 409 conflicts, transport errors). An operation is told
+	// about every one of its outcomes, successes included.
 	Retryable bool
 	// Throttled reports a rate-limit answer (429, or 503 with Retry-After).
 	Throttled bool
+	// Complete reports a 2xx that completes the operation. A 2xx that
+	// leaves it incomplete (the read before a write) is an intermediate
+	// step, not the operation's success.
+	Complete bool
 }
 
 // Decision is a policy's answer after an attempt.
@@ -52,7 +70,8 @@ type Decision struct {
 	Wait time.Duration
 }
 
-// Policy is a retry strategy for one client.
+// Policy is a retry strategy for one client: the state it shares among
+// all of the client's workers, and a factory for each operation's own.
 type Policy interface {
 	// Pace is called before every send, first attempts included. It returns
 	// 0 to send now (and counts the send), or how long to hold it: a wait
@@ -60,9 +79,27 @@ type Policy interface {
 	// pause decided meanwhile still applies. drop rejects the send locally
 	// (recorded without a request, then treated as a retryable failure).
 	Pace(now time.Time, rng *rand.Rand) (wait time.Duration, drop bool)
-	// After is called after every attempt and decides whether and when to
-	// retry. Its answer is ignored for outcomes that are not retryable.
+	// NewOperation is called when an operation starts and returns the
+	// state that operation keeps until it ends.
+	NewOperation() Operation
+}
+
+// Operation is one operation's retry state: what a real client keeps per
+// request (attempt counts, the last sleep). It may also consult the state
+// its Policy shares per client.
+type Operation interface {
+	// After is called after every attempt of the operation and decides
+	// whether and when to retry. Its answer is ignored for outcomes that
+	// are not retryable.
 	After(o Outcome, rng *rand.Rand) Decision
+}
+
+// Observer is an optional Policy capability: Observe is told every
+// attempt's outcome, from every operation of the client, before that
+// operation's After, so shared pacers and limiters learn from all of the
+// client's responses.
+type Observer interface {
+	Observe(o Outcome)
 }
 
 // Param describes one strategy parameter.
@@ -72,12 +109,23 @@ type Param struct {
 	Doc     string
 }
 
-// Info describes a strategy for `ratelab strategies list`.
+// Info describes a strategy for `ratelab strategies list` and `show`.
 type Info struct {
 	Name    string
 	Summary string
 	Formula string
 	Params  []Param
+	// PerOperation says what the strategy keeps per operation (its
+	// Operation's state); "" means nothing.
+	PerOperation string
+	// PerClient says what it shares among all of a client's workers (its
+	// Policy's state); "" means nothing.
+	PerClient string
+	// Source names the implementation or publication it follows.
+	Source string
+	// Note is anything else a user should know, such as where defaults
+	// come from; "" means nothing.
+	Note string
 }
 
 // Params are parameter values by name, as text ("100ms", "0.1", "3").
@@ -117,7 +165,7 @@ func Names() []string {
 // not in it sort after.
 var order = []string{"none", "naive", "fixed", "exponential", "full-jitter", "equal-jitter",
 	"decorrelated-jitter", "retry-after", "token-bucket", "retry-budget", "aws-standard",
-	"aws-adaptive", "sre-throttle", "adaptive"}
+	"aws-adaptive", "sre-throttle", "adaptive", "sdk-go", "sdk-python", "sdk-dotnet", "sdk-java"}
 
 func rank(name string) int {
 	for i, n := range order {
@@ -260,11 +308,28 @@ func (vs *Values) Rate(name string) float64 {
 	return n / d.Seconds()
 }
 
-// PolicyFunc adapts a function to a Policy that never paces.
+// PolicyFunc adapts a function to a Policy that never paces and keeps no
+// state anywhere: every operation decides with f.
 type PolicyFunc func(o Outcome, rng *rand.Rand) Decision
 
 // Pace never holds a send.
 func (PolicyFunc) Pace(time.Time, *rand.Rand) (time.Duration, bool) { return 0, false }
 
+// NewOperation returns f as the operation's state.
+func (f PolicyFunc) NewOperation() Operation { return OperationFunc(f) }
+
+// OperationFunc adapts a function to an Operation.
+type OperationFunc func(o Outcome, rng *rand.Rand) Decision
+
 // After calls f.
-func (f PolicyFunc) After(o Outcome, rng *rand.Rand) Decision { return f(o, rng) }
+func (f OperationFunc) After(o Outcome, rng *rand.Rand) Decision { return f(o, rng) }
+
+// PerOperation adapts a factory to a Policy that never paces and shares
+// nothing among operations: all its state is per operation.
+type PerOperation func() Operation
+
+// Pace never holds a send.
+func (PerOperation) Pace(time.Time, *rand.Rand) (time.Duration, bool) { return 0, false }
+
+// NewOperation calls f.
+func (f PerOperation) NewOperation() Operation { return f() }

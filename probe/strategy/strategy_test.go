@@ -21,6 +21,19 @@ func mustNew(t *testing.T, name string, p Params) Policy {
 	return pol
 }
 
+// after asks a new operation of pol about o: one decision of an operation
+// that has seen nothing else.
+func after(pol Policy, o Outcome, rng *rand.Rand) Decision { return pol.NewOperation().After(o, rng) }
+
+// observe tells pol's observer about o, as the runner does, then asks a
+// new operation.
+func observe(pol Policy, o Outcome, rng *rand.Rand) Decision {
+	if obs, ok := pol.(Observer); ok {
+		obs.Observe(o)
+	}
+	return after(pol, o, rng)
+}
+
 func throttled(n int, ra time.Duration, has bool) Outcome {
 	return Outcome{Now: t0, Attempt: n, Status: 429, RetryAfter: ra, HasRetryAfter: has, Retryable: true, Throttled: true}
 }
@@ -47,7 +60,7 @@ func TestDeterministicFormulas(t *testing.T) {
 		{"retry-after", Params{"jitter": "0", "floor": "1s"}, throttled(1, ms(10), true), Decision{Wait: time.Second}},
 	}
 	for _, c := range cases {
-		got := mustNew(t, c.name, c.p).After(c.o, rng)
+		got := after(mustNew(t, c.name, c.p), c.o, rng)
 		if got != c.want {
 			t.Errorf("%s %v after attempt %d (RA %v): %+v, want %+v", c.name, c.p, c.o.Attempt, c.o.RetryAfter, got, c.want)
 		}
@@ -59,7 +72,7 @@ func TestDeterministicFormulas(t *testing.T) {
 func TestJitterShapes(t *testing.T) {
 	const n = 20000
 	sample := func(name string, attempt int) (lo, hi, mean time.Duration) {
-		pol := mustNew(t, name, Params{"base": "100ms", "cap": "30s"})
+		pol := mustNew(t, name, Params{"base": "100ms", "cap": "30s"}).NewOperation()
 		rng := rand.New(rand.NewPCG(7, 7))
 		lo, hi = time.Hour, 0
 		var sum time.Duration
@@ -88,18 +101,19 @@ func TestJitterShapes(t *testing.T) {
 
 func TestDecorrelatedGrowsFromLastSleep(t *testing.T) {
 	pol := mustNew(t, "decorrelated-jitter", Params{"base": "100ms", "cap": "10s"})
+	op := pol.NewOperation()
 	rng := rand.New(rand.NewPCG(3, 3))
 	prev := ms(100)
 	for i := 1; i < 50; i++ {
-		w := pol.After(throttled(i, 0, false), rng).Wait
+		w := op.After(throttled(i, 0, false), rng).Wait
 		if w < ms(100) || w > min(3*prev, 10*time.Second) {
 			t.Fatalf("step %d: %v not in [100ms, 3·%v]", i, w, prev)
 		}
 		prev = w
 	}
-	pol.After(Outcome{Now: t0, Status: 200}, rng) // success resets to base
-	if w := pol.After(throttled(1, 0, false), rng).Wait; w > ms(300) {
-		t.Fatalf("after success: %v > 3·base", w)
+	op.After(Outcome{Now: t0, Status: 200, Complete: true}, rng) // the operation is done
+	if w := pol.NewOperation().After(throttled(1, 0, false), rng).Wait; w > ms(300) {
+		t.Fatalf("a new operation's first wait: %v > 3·base", w)
 	}
 }
 
@@ -111,7 +125,7 @@ func TestRetryBudget(t *testing.T) {
 	}
 	allowed := 0
 	for i := 0; i < 50; i++ {
-		if !pol.After(throttled(1, 0, false), rng).Stop {
+		if !after(pol, throttled(1, 0, false), rng).Stop {
 			allowed++
 		}
 	}
@@ -123,12 +137,12 @@ func TestRetryBudget(t *testing.T) {
 func TestAWSStandardQuotaAndAttempts(t *testing.T) {
 	pol := mustNew(t, "aws-standard", Params{"quota": "12"})
 	rng := rand.New(rand.NewPCG(1, 2))
-	if d := pol.After(throttled(3, 0, false), rng); !d.Stop {
+	if d := after(pol, throttled(3, 0, false), rng); !d.Stop {
 		t.Fatal("retried past max_attempts 3")
 	}
 	ok := 0
 	for i := 0; i < 5; i++ {
-		if d := pol.After(throttled(1, 0, false), rng); !d.Stop {
+		if d := after(pol, throttled(1, 0, false), rng); !d.Stop {
 			ok++
 			if d.Wait > time.Second {
 				t.Fatalf("first retry waited %v > base 1s", d.Wait)
@@ -152,7 +166,7 @@ func TestSREThrottleDropsWhenBackendRefuses(t *testing.T) {
 			drops++
 			continue
 		}
-		pol.After(Outcome{Now: now, Attempt: 1, Status: 429, Retryable: true, Throttled: true}, rng)
+		observe(pol, Outcome{Now: now, Attempt: 1, Status: 429, Retryable: true, Throttled: true}, rng)
 	}
 	// With no accepts p -> req/(req+1): nearly everything is dropped.
 	if drops < 900 {
@@ -170,11 +184,11 @@ func TestAdaptivePacesAfterThrottling(t *testing.T) {
 		if w, _ := pol.Pace(now, rng); w != 0 {
 			t.Fatalf("paced before any 429: %v", w)
 		}
-		pol.After(Outcome{Now: now, Attempt: 1, Status: 200}, rng)
+		observe(pol, Outcome{Now: now, Attempt: 1, Status: 200}, rng)
 	}
 	o429 := throttled(1, 0, true)
 	o429.Now = now
-	d := pol.After(o429, rng)
+	d := observe(pol, o429, rng)
 	if d.Stop {
 		t.Fatal("adaptive gave up")
 	}
@@ -194,7 +208,7 @@ func TestAdaptivePacesAfterThrottling(t *testing.T) {
 	}
 	o := throttled(1, 5*time.Second, true)
 	o.Now = now
-	pol.After(o, rng)
+	observe(pol, o, rng)
 	if w, _ := pol.Pace(now, rng); w < 5*time.Second {
 		t.Fatalf("a 5s Retry-After did not pause the client: %v", w)
 	}
@@ -202,12 +216,12 @@ func TestAdaptivePacesAfterThrottling(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	names := Names()
-	if len(names) != 14 || names[0] != "none" || names[13] != "adaptive" {
+	if len(names) != 18 || names[0] != "none" || names[13] != "adaptive" || names[17] != "sdk-java" {
 		t.Fatalf("Names() = %v", names)
 	}
 	for _, in := range Infos() {
-		if in.Summary == "" || in.Formula == "" {
-			t.Errorf("%s lacks a summary or formula", in.Name)
+		if in.Summary == "" || in.Formula == "" || in.Source == "" {
+			t.Errorf("%s lacks a summary, formula or source", in.Name)
 		}
 		if _, err := New(in.Name, nil); err != nil {
 			t.Errorf("%s with defaults: %v", in.Name, err)
@@ -263,19 +277,19 @@ func TestAdaptiveSteadyLimitSlowsProbing(t *testing.T) {
 	now := t0
 	for i := 0; i < 100; i++ {
 		now = now.Add(ms(100))
-		pol.After(Outcome{Now: now, Attempt: 1, Status: 200}, rng)
+		observe(pol, Outcome{Now: now, Attempt: 1, Status: 200}, rng)
 	}
 	cut := func(r float64) {
 		// Three seconds of sends at r, then a 429.
 		gap := time.Duration(float64(time.Second) / r)
 		for end := now.Add(3 * time.Second); now.Before(end); {
 			now = now.Add(gap)
-			pol.After(Outcome{Now: now, Attempt: 1, Status: 200}, rng)
+			observe(pol, Outcome{Now: now, Attempt: 1, Status: 200}, rng)
 		}
 		a.r = r
 		o := throttled(1, 0, true)
 		o.Now = now
-		pol.After(o, rng)
+		observe(pol, o, rng)
 		a.streak = 0
 	}
 	cut(10)
