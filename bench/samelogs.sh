@@ -7,7 +7,8 @@
 #   bash bench/samelogs.sh [BASE_REF]     (default BASE_REF: $SAMELOGS_BASE, else HEAD)
 #
 # SEEDS (default "1 2 3") picks the seeds. Exits 1 on the first difference,
-# printing the two files' first differing line. Not part of `make bench`'s
+# printing the two files' first differing lines; with KEEP_GOING=1 it lists
+# every run that differs instead, then exits 1. Not part of `make bench`'s
 # ratios: it proves equality, not speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,7 @@ go build -o "$work/new" ./cmd/ratelab
 scenarios=$("$work/new" scenarios list --names)
 strategies=$("$work/new" strategies list --names)
 n=0
+differ=0
 for sc in $scenarios; do
   for seed in $seeds; do
     for st in $strategies; do
@@ -36,6 +38,11 @@ for sc in $scenarios; do
           echo "samelogs: $sc seed $seed $st: $f.jsonl has no request or attempt record"; exit 1
         fi
         if ! cmp -s "$work/old-out/$f.jsonl" "$work/new-out/$f.jsonl"; then
+          if [ -n "${KEEP_GOING:-}" ]; then
+            echo "differs: $sc seed $seed $st $f.jsonl"
+            differ=$((differ + 1))
+            continue
+          fi
           echo "samelogs: $sc seed $seed $st: $f.jsonl differs from $base's:"
           diff <(tr ',' '\n' <"$work/old-out/$f.jsonl") <(tr ',' '\n' <"$work/new-out/$f.jsonl") | head -20
           exit 1
@@ -45,4 +52,8 @@ for sc in $scenarios; do
     done
   done
 done
+if [ "$differ" -gt 0 ]; then
+  echo "samelogs: $differ of $((2 * n)) logs differ from $base's"
+  exit 1
+fi
 echo "samelogs: $n runs (scenarios × seeds [$seeds] × strategies): attempt and access logs byte-identical to $base's"
