@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -80,14 +81,28 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer t.Close(context.WithoutCancel(ctx))
-	agents := o.agents(t)
+	var budget *client.Budget
+	if t.Gateway == nil {
+		// A URL target counts every request against the cap: logins and
+		// the user listing as well as attempts.
+		budget = client.NewBudget(o.maxRequests(t, -1))
+	}
+	agents := o.agents(t, budget)
 	work, err := o.work(ctx, t, agents[0].Client)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := Run(ctx, o.config(t, agents, work))
+	cfg := o.config(t, agents, work)
+	if budget != nil {
+		budget.SetLimit(cfg.MaxRequests)
+	}
+	sum, err := Run(ctx, cfg)
 	return &Result{Summary: sum, Target: t.Name, Strategy: o.Strategy}, err
 }
+
+// ListRetries is how many times a URL target's user listing is asked
+// again after a throttled answer, each after the wait the answer asks for.
+const ListRetries = 5
 
 // resolve fills zero options from the scenario's workload, then defaults,
 // and checks the operation and strategy.
@@ -148,12 +163,14 @@ func pick(flag, scen, def int) int {
 }
 
 // agents gives each of the target's clients its own sync client, policy
-// and random stream.
-func (o *Options) agents(t *target.Target) []*Agent {
+// and random stream; their requests take from budget (nil: no budget).
+func (o *Options) agents(t *target.Target, budget *client.Budget) []*Agent {
 	var agents []*Agent
 	for i, c := range t.Clients {
 		pol, _ := strategy.New(o.Strategy, o.Params)
-		agents = append(agents, &Agent{Name: c.ClientID, Client: t.NewClient(c), Policy: pol, Rand: rand.New(rand.NewPCG(o.Seed, uint64(i)+1))})
+		cl := t.NewClient(c)
+		cl.Budget = budget
+		agents = append(agents, &Agent{Name: c.ClientID, Client: cl, Policy: pol, Rand: rand.New(rand.NewPCG(o.Seed, uint64(i)+1))})
 	}
 	return agents
 }
@@ -176,9 +193,12 @@ func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) 
 	if t.Gateway != nil {
 		users = t.Gateway.SampleUserIDs(o.Scenario.Gateway.Users.Count)
 	} else {
+		// Throttled listings are waited out within the run's time cap.
+		lctx, cancel := context.WithTimeout(ctx, o.MaxDuration)
+		defer cancel()
 		var err error
-		if users, err = c.ListUserIDs(ctx, 100, 100); err != nil {
-			return nil, fmt.Errorf("probe: %w (or give work with --input)", err)
+		if users, err = c.ListUserIDsRetrying(lctx, 100, 100, ListRetries); err != nil {
+			return nil, fmt.Errorf("probe: %w (--max-duration %v; or give work with --input)", err, o.MaxDuration)
 		}
 	}
 	if w.Users > 0 && w.Users < len(users) {
@@ -190,17 +210,8 @@ func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) 
 // config is the runner's configuration: caps, and the header that records
 // the run's setup.
 func (o *Options) config(t *target.Target, agents []*Agent, work []Item) Config {
-	sc, w := o.Scenario, o.Scenario.Workload
-	maxReq := o.MaxRequests
-	if maxReq == 0 {
-		maxReq = w.MaxRequests
-	}
-	if maxReq == 0 {
-		maxReq = len(work) * o.MaxAttempts
-		if t.Live {
-			maxReq = min(maxReq, DefaultLiveMaxRequests)
-		}
-	}
+	sc := o.Scenario
+	maxReq := o.maxRequests(t, len(work))
 	// The capacity the scenario leaves is known only for its own gateway.
 	var capacity, burst float64
 	var window time.Duration
@@ -218,4 +229,24 @@ func (o *Options) config(t *target.Target, agents []*Agent, work []Item) Config 
 		Seed: o.Seed, Log: o.Log, Observe: o.Observe, Progress: o.Progress,
 		Header: record.Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: t.Name, Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
 	}
+}
+
+// maxRequests is the run's request cap for n work items: the flag's, else
+// the scenario's, else n × max attempts (at most DefaultLiveMaxRequests
+// for a live target). n < 0 means not yet known: the cap then is the
+// flag's, the scenario's, DefaultLiveMaxRequests for a live target, or
+// none.
+func (o *Options) maxRequests(t *target.Target, n int) int {
+	if m := pick(o.MaxRequests, o.Scenario.Workload.MaxRequests, 0); m != 0 {
+		return m
+	}
+	switch {
+	case t.Live && n < 0:
+		return DefaultLiveMaxRequests
+	case n < 0:
+		return math.MaxInt
+	case t.Live:
+		return min(n*o.MaxAttempts, DefaultLiveMaxRequests)
+	}
+	return n * o.MaxAttempts
 }
