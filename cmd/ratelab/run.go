@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,8 +42,11 @@ CMD gets:
   GENESYS_CLIENT_SECRET   its secret
   RATELAB_USER_IDS        comma-separated ids of the first 20 users
 
-The gateway stops gracefully when CMD exits or --timeout passes (CMD then
-gets SIGTERM, and SIGKILL after --grace). Assertions come from --assert and
+CMD runs in a process group of its own. When --timeout passes or ratelab is
+interrupted, the whole group — CMD and everything it started — gets
+SIGTERM, and SIGKILL after --grace; when CMD exits, whatever it left
+running is stopped the same way, so nothing holds a CI step's output open.
+Then the gateway stops gracefully. Assertions come from --assert and
 from the scenario's assert list; a scenario assertion on a metric only the
 client knows (such as success_rate) is skipped, since the gateway cannot see
 operations — say what you need with server-side metrics such as
@@ -68,7 +70,7 @@ usage or input.`,
 	f.StringVar(&o.junit, "junit", "", "write the assertions as JUnit XML to FILE")
 	f.StringVar(&o.log, "log", "", "keep the gateway's access log in FILE")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "stop CMD after this long")
-	f.DurationVar(&o.grace, "grace", 5*time.Second, "time between SIGTERM and SIGKILL for CMD")
+	f.DurationVar(&o.grace, "grace", 5*time.Second, "time between SIGTERM and SIGKILL for CMD and what it started")
 	f.Uint64Var(&o.seed, "seed", 0, "seed (0: the scenario's)")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	return cmd
@@ -175,9 +177,9 @@ func serveClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o
 		"GENESYS_CLIENT_SECRET="+creds.ClientSecret,
 		"RATELAB_USER_IDS="+strings.Join(gw.Gateway.SampleUserIDs(20), ","),
 	)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = o.grace
+	reap := ownGroup(cmd, o.grace)
 	runErr = cmd.Run()
+	reap()
 	timedOut = errors.Is(cmdCtx.Err(), context.DeadlineExceeded)
 
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
