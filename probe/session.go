@@ -72,6 +72,15 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	if err := o.resolve(); err != nil {
 		return nil, err
 	}
+	var work []Item
+	if o.Input != "" {
+		// A bad work file is refused before the target opens (and its
+		// gateway writes a log).
+		var err error
+		if work, err = o.input(); err != nil {
+			return nil, err
+		}
+	}
 	spec := o.Target
 	spec.Scenario, spec.Seed, spec.Version = o.Scenario, o.Seed, o.Version
 	op, _ := api.OperationNamed(o.Operation)
@@ -88,9 +97,10 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		budget = client.NewBudget(o.maxRequests(t, -1))
 	}
 	agents := o.agents(t, budget)
-	work, err := o.work(ctx, t, agents[0].Client)
-	if err != nil {
-		return nil, err
+	if work == nil {
+		if work, err = o.generate(ctx, t, agents[0].Client); err != nil {
+			return nil, err
+		}
 	}
 	cfg := o.config(t, agents, work)
 	if budget != nil {
@@ -175,20 +185,22 @@ func (o *Options) agents(t *target.Target, budget *client.Budget) []*Agent {
 	return agents
 }
 
-// work is the run's items: from --input, else generated over the target's
-// users (the served gateway's, or listed from a URL target with c).
-func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) ([]Item, error) {
-	w := o.Scenario.Workload
-	if o.Input != "" {
-		work, err := LoadWork(o.Input)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
-		}
-		if o.Ops > 0 && o.Ops < len(work) {
-			work = work[:o.Ops]
-		}
-		return work, nil
+// input is the run's items from --input.
+func (o *Options) input() ([]Item, error) {
+	work, err := LoadWork(o.Input)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if o.Ops > 0 && o.Ops < len(work) {
+		work = work[:o.Ops]
+	}
+	return work, nil
+}
+
+// generate is the run's items without --input: generated over the target's
+// users (the served gateway's, or listed from a URL target with c).
+func (o *Options) generate(ctx context.Context, t *target.Target, c *client.Client) ([]Item, error) {
+	w := o.Scenario.Workload
 	var users []string
 	if t.Gateway != nil {
 		users = t.Gateway.SampleUserIDs(o.Scenario.Gateway.Users.Count)

@@ -52,6 +52,12 @@ Every strategy runs under hard caps (--max-attempts per operation,
 --max-requests, --max-duration). Ctrl-C stops new work, lets requests in
 flight finish within --grace, and writes every record and the summary.
 
+Logs are streamed as the run goes, and their files are created only when
+the run starts: a run refused for bad usage leaves them as they were. An
+output that is also an input (--input, a --scenario file) or the other
+output is refused. --out - writes the attempt log to standard output, for
+'ratelab probe --out - | ratelab analyze -'.
+
 Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 --rate 1/s..20/s --ramp 60s for a linear ramp, or --concurrency N workers
 (closed loop).`,
@@ -79,8 +85,8 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 	f.BoolVar(&o.poisson, "poisson", false, "Poisson arrivals instead of evenly spaced")
 	f.IntVar(&o.ops, "ops", 0, "operations to run (default: the scenario's)")
 	f.StringVar(&o.input, "input", "", "work FILE: CSV or JSON Lines of id, email, department, title, name, version")
-	f.StringVar(&o.out, "out", "", "write the attempt log (JSON Lines) to FILE")
-	f.StringVar(&o.gatewayLog, "gateway-log", "", "write the in-process gateway's access log to FILE")
+	f.StringVar(&o.out, "out", "", `write the attempt log (JSON Lines) to FILE ("-": standard output, and the summary to standard error)`)
+	f.StringVar(&o.gatewayLog, "gateway-log", "", `write the in-process gateway's access log to FILE ("-": standard output)`)
 	f.Uint64Var(&o.seed, "seed", 0, "seed (0: the scenario's)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 0, "cap on attempts per operation (default: the scenario's, else 20)")
 	f.IntVar(&o.maxRequests, "max-requests", 0, "cap on total requests (default: ops × max-attempts; 1000 for live targets)")
@@ -144,52 +150,86 @@ func parseParams(kvs []string) (strategy.Params, error) {
 	return p, nil
 }
 
-func createFile(flag, path string) (*os.File, error) {
-	if path == "" {
-		return nil, nil
+// scenarioInput is the --scenario value as an input file, when it names
+// one ("" for an embedded scenario).
+func scenarioInput(v string) pathArg {
+	if st, err := os.Stat(v); err == nil && !st.IsDir() {
+		return pathArg{"--scenario", v}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, usage(fmt.Errorf("%s: %w", flag, err))
-	}
-	return f, nil
+	return pathArg{}
 }
 
-func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
+// probeOptions checks the probe's flags and turns them into options
+// (without the log).
+func probeOptions(o probeOpts) (probe.Options, error) {
 	sc, err := openScenario(o.scenario)
 	if err != nil {
-		return err
+		return probe.Options{}, err
 	}
 	from, to, err := parseRate(o.rate)
 	if err != nil {
-		return usage(err)
+		return probe.Options{}, usage(err)
 	}
 	if to > 0 && o.ramp <= 0 {
-		return usagef("--rate %s is a ramp: give its duration with --ramp", o.rate)
+		return probe.Options{}, usagef("--rate %s is a ramp: give its duration with --ramp", o.rate)
 	}
 	params, err := parseParams(o.params)
 	if err != nil {
-		return usage(err)
+		return probe.Options{}, usage(err)
 	}
-	opts := probe.Options{Scenario: sc, Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, AllowWrites: o.allowWrites, Getenv: os.Getenv}, Strategy: o.strategy, Params: params, Operation: o.operation,
+	if o.gatewayLog != "" && o.target != "" {
+		return probe.Options{}, usagef("--gateway-log records the in-process gateway; with --target there is none (the attempt log is --out)")
+	}
+	err = checkPaths([]pathArg{{"--input", o.input}, scenarioInput(o.scenario)}, []pathArg{{"--out", o.out}, {"--gateway-log", o.gatewayLog}})
+	return probe.Options{Scenario: sc, Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, AllowWrites: o.allowWrites, Getenv: os.Getenv}, Strategy: o.strategy, Params: params, Operation: o.operation,
 		Concurrency: o.concurrency, Rate: from, RampTo: to, Ramp: o.ramp, Poisson: o.poisson, Ops: o.ops, Input: o.input,
 		Seed: o.seed, MaxAttempts: o.maxAttempts, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Grace: o.grace,
-		Version: version.String()}
-	logf, err := createFile("--out", o.out)
+		Version: version.String()}, err
+}
+
+// output is where a log flag's records go: standard output for "-" (the
+// human summary then goes to standard error), else a file created when
+// the run writes its first record, so a refused run leaves it alone.
+type output struct {
+	files []*lazyFile
+}
+
+func (w *output) open(flag, path string, out io.Writer, summary *io.Writer, errOut io.Writer) io.Writer {
+	switch path {
+	case "":
+		return nil
+	case stdio:
+		*summary = errOut
+		return out
+	}
+	f := &lazyFile{flag: flag, path: path}
+	w.files = append(w.files, f)
+	return f
+}
+
+// close closes the files created, returning the first error.
+func (w *output) close() error {
+	var first error
+	for _, f := range w.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
+	opts, err := probeOptions(o)
 	if err != nil {
 		return err
 	}
-	if logf != nil {
-		defer logf.Close()
-		opts.Log = logf
+	var outs output
+	summary := out
+	if w := outs.open("--out", o.out, out, &summary, errOut); w != nil {
+		opts.Log = w
 	}
-	gwf, err := createFile("--gateway-log", o.gatewayLog)
-	if err != nil {
-		return err
-	}
-	if gwf != nil {
-		defer gwf.Close()
-		opts.Target.GatewayLog = gwf
+	if w := outs.open("--gateway-log", o.gatewayLog, out, &summary, errOut); w != nil {
+		opts.Target.GatewayLog = w
 	}
 	var bar *progressbar.ProgressBar
 	if f, ok := errOut.(*os.File); ok && !o.quiet && isTerminal(f) {
@@ -208,6 +248,9 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	if bar != nil {
 		_ = bar.Finish()
 	}
+	if cerr := outs.close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		if errors.Is(err, probe.ErrUsage) {
 			return usage(errors.New(strings.TrimPrefix(err.Error(), "usage: ")))
@@ -216,12 +259,12 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 			return err
 		}
 	}
-	printSummary(out, sc.Name, res)
-	if o.out != "" {
-		fmt.Fprintf(out, "attempt log: %s\n", o.out)
+	printSummary(summary, opts.Scenario.Name, res)
+	if o.out != "" && o.out != stdio {
+		fmt.Fprintf(summary, "attempt log: %s\n", o.out)
 	}
 	if res.Summary.Interrupted {
-		fmt.Fprintln(out, "interrupted: every record up to the stop was written")
+		fmt.Fprintln(summary, "interrupted: every record up to the stop was written")
 	}
 	return err
 }

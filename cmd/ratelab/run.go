@@ -52,6 +52,10 @@ client knows (such as success_rate) is skipped, since the gateway cannot see
 operations — say what you need with server-side metrics such as
 premature_retries, immediate_retries or 429_ratio.
 
+--report and --junit replace their files only once complete ("-" writes to
+standard output); no two of --log, --report and --junit may name the same
+file.
+
 Exit codes: 0 pass; 1 CMD failed, timed out or an assertion failed; 2 bad
 usage or input.`,
 		Example: `  ratelab run --scenario seed-eu-identity --assert 'immediate_retries == 0' -- python3 examples/python/fixed_sync.py
@@ -103,6 +107,9 @@ func runClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o r
 	}
 	asserts, err := parseAssertions(o.asserts, nil)
 	if err != nil {
+		return err
+	}
+	if err := checkPaths([]pathArg{scenarioInput(o.scenario)}, []pathArg{{"--log", o.log}, {"--report", o.report}, {"--junit", o.junit}}); err != nil {
 		return err
 	}
 	var scenAsserts []analysis.Assertion
@@ -198,12 +205,12 @@ func writeRunReports(stderr io.Writer, o runOpts, scenario string, rep *analysis
 		return err
 	}
 	if o.report != "" {
-		if err := writeReport(stderr, o.report, reportFormat(o.report, o.format), rep); err != nil {
+		if err := writeReport(stderr, "--report", o.report, reportFormat(o.report, o.format), rep); err != nil {
 			return err
 		}
 	}
 	if o.junit != "" {
-		return writeJUnit(o.junit, scenario, rep, runErr, timedOut)
+		return writeJUnit(stderr, o.junit, scenario, rep, runErr, timedOut)
 	}
 	return nil
 }
