@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -89,5 +90,30 @@ func TestURLTargetListingHonoursRetryAfter(t *testing.T) {
 	_, err = Probe(context.Background(), Options{Scenario: sc, Target: spec, Ops: 3, Concurrency: 1, MaxDuration: 5 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "Retry-After") || time.Since(start) > 3*time.Second {
 		t.Fatalf("a Retry-After past --max-duration: %v after %v", err, time.Since(start))
+	}
+}
+
+// TestURLTargetDefaultsToGetUser: a --target runs get-user unless an
+// operation is given, not the scenario's put-user, which Genesys does not
+// have.
+func TestURLTargetDefaultsToGetUser(t *testing.T) {
+	sc := scenario(t, strings.Replace(urlScenario, "operation: get-user", "operation: put-user", 1))
+	spec := urlTarget(t, sc, func(w http.ResponseWriter, r *http.Request, next http.Handler) { next.ServeHTTP(w, r) })
+	for op, want := range map[string]string{"": "get-user", "update-user": "update-user"} {
+		var log bytes.Buffer
+		if _, err := Probe(context.Background(), Options{Scenario: sc, Target: spec, Operation: op, Ops: 2, Concurrency: 1, Log: &log}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), `"operation":"`+want+`"`) {
+			t.Errorf("--operation %q: header %.300s", op, log.String())
+		}
+	}
+	// Without a target the scenario's operation stands.
+	var log bytes.Buffer
+	if _, err := Probe(context.Background(), Options{Scenario: sc, Target: target.Spec{Virtual: true}, Ops: 2, Concurrency: 1, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), `"operation":"put-user"`) {
+		t.Errorf("virtual: header %.300s", log.String())
 	}
 }

@@ -128,7 +128,14 @@ func (o *Options) resolve() error {
 			o.Params = w.Params
 		}
 	}
-	if o.Operation == "" {
+	switch {
+	case o.Operation != "":
+	case o.Target.URL != "":
+		// A URL is not the scenario's gateway: its workload's operation
+		// may write, or use a route (the seed report's PUT) Genesys does
+		// not have. A read is the safe default.
+		o.Operation = "get-user"
+	default:
 		o.Operation = w.Operation
 	}
 	if _, ok := api.OperationNamed(o.Operation); !ok {

@@ -49,7 +49,10 @@ Metrics: ` + strings.Join(analysis.MetricNames(), ", ") + `.`,
   ratelab analyze naive.jsonl adaptive.jsonl --format markdown >> "$GITHUB_STEP_SUMMARY"
   ratelab analyze adaptive.jsonl --assert 'success_rate >= 0.99' --assert 'premature_retries == 0'
   ratelab analyze access.jsonl --format html --out report.html`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(`analyze needs at least one log to read: an attempt log (ratelab probe --out FILE)
+and/or an access log (ratelab probe --gateway-log FILE, ratelab gateway --log FILE), or - for standard input; for example
+  ratelab analyze attempts.jsonl access.jsonl
+  ratelab probe --scenario healthy --virtual --quiet --out - | ratelab analyze -`),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runAnalyze(c.InOrStdin(), c.OutOrStdout(), args, o)
 		},

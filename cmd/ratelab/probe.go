@@ -44,9 +44,11 @@ against the gateway handler in virtual time instead: no sockets, no
 sleeping, per-minute limits in milliseconds, a byte-identical attempt log
 for the same seed. With --target the client runs against
 a live Genesys Cloud API: credentials come only from GENESYS_CLIENT_ID and
-GENESYS_CLIENT_SECRET; plain http to a non-loopback host is refused unless
---insecure; writes need --allow-writes; total requests are capped at 1000
-unless --max-requests says otherwise.
+GENESYS_CLIENT_SECRET (never in the URL); plain http to a non-loopback host
+is refused unless --insecure; the operation is get-user unless --operation
+says otherwise; writes need --allow-writes; total requests — logins and the
+user listing included — are capped at 1000 unless --max-requests says
+otherwise; a throttled user listing is retried after its Retry-After.
 
 Every strategy runs under hard caps (--max-attempts per operation,
 --max-requests, --max-duration). Ctrl-C stops new work, lets requests in
@@ -60,7 +62,8 @@ output is refused. --out - writes the attempt log to standard output, for
 
 Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 --rate 1/s..20/s --ramp 60s for a linear ramp, or --concurrency N workers
-(closed loop).`,
+(closed loop) — one or the other. A rate always has its unit (5/s,
+300/min).`,
 		Example: `  ratelab probe --scenario seed-eu-identity --strategy naive --ops 50
   ratelab probe --scenario seed-eu-identity --strategy adaptive --out attempts.jsonl
   ratelab probe --scenario seed-eu-identity --virtual --ops 1000 --seed 3
@@ -78,9 +81,9 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 	f.StringVar(&o.target, "target", "", "live API base URL (default: the scenario's gateway, in-process)")
 	f.StringVar(&o.strategy, "strategy", "", "retry strategy (default: the scenario's; see 'ratelab strategies list')")
 	f.StringArrayVar(&o.params, "param", nil, "strategy parameter NAME=VALUE (repeatable)")
-	f.StringVar(&o.operation, "operation", "", "update-user, patch-user, put-user, scim-update or get-user (default: the scenario's)")
-	f.IntVar(&o.concurrency, "concurrency", 0, "closed-loop workers")
-	f.StringVar(&o.rate, "rate", "", "open-loop arrival rate, e.g. 5/s, or a ramp 1/s..20/s with --ramp")
+	f.StringVar(&o.operation, "operation", "", "update-user, patch-user, put-user, scim-update or get-user (default: the scenario's; get-user with --target)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "closed-loop workers (not with --rate)")
+	f.StringVar(&o.rate, "rate", "", "open-loop arrival rate with its unit, e.g. 5/s or 300/min, or a ramp 1/s..20/s with --ramp (not with --concurrency)")
 	f.DurationVar(&o.ramp, "ramp", 0, "ramp duration for --rate A..B")
 	f.BoolVar(&o.poisson, "poisson", false, "Poisson arrivals instead of evenly spaced")
 	f.IntVar(&o.ops, "ops", 0, "operations to run (default: the scenario's)")
@@ -121,14 +124,14 @@ func parseRate(s string) (from, to float64, err error) {
 }
 
 // rateValue reads one rate the way scenario files write them ("5/s",
-// "300/min", "10/250ms"); a bare number is per second.
+// "300/min", "10/250ms"); a number without a unit is refused with a
+// suggestion.
 func rateValue(s string) (float64, error) {
 	s = strings.TrimSpace(s)
-	text := s
-	if !strings.Contains(text, "/") {
-		text += "/s"
+	if !strings.Contains(s, "/") {
+		return 0, fmt.Errorf("--rate %q has no unit: write %s/s (per second) or %s/min (per minute)", s, s, s)
 	}
-	r, err := limit.ParseRate(text)
+	r, err := limit.ParseRate(s)
 	if err != nil || r.N <= 0 {
 		return 0, fmt.Errorf("--rate %q: want a positive rate such as 5/s or 300/min", s)
 	}
@@ -169,6 +172,9 @@ func probeOptions(o probeOpts) (probe.Options, error) {
 	from, to, err := parseRate(o.rate)
 	if err != nil {
 		return probe.Options{}, usage(err)
+	}
+	if o.rate != "" && o.concurrency > 0 {
+		return probe.Options{}, usagef("--rate %s and --concurrency %d: give one, not both — --rate for an open loop (operations arrive at a rate, however many are in flight), --concurrency for a closed loop (N workers, each starting its next operation when one ends)", o.rate, o.concurrency)
 	}
 	if to > 0 && o.ramp <= 0 {
 		return probe.Options{}, usagef("--rate %s is a ramp: give its duration with --ramp", o.rate)

@@ -61,7 +61,8 @@ usage or input.`,
 		Example: `  ratelab run --scenario seed-eu-identity --assert 'immediate_retries == 0' -- python3 examples/python/fixed_sync.py
   ratelab run --scenario retry-after-zero --junit ratelab.xml --report report.md -- node examples/node/sync.js
   ratelab run --scenario seed-eu-identity --timeout 2m -- go run ./cmd/mysync`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(`run needs the command that runs your client, after --; for example
+  ratelab run --scenario seed-eu-identity -- python3 examples/python/fixed_sync.py`),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runClient(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), args, o)
 		},
