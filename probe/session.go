@@ -58,6 +58,16 @@ type Options struct {
 	Observe  record.AttemptVisitor
 	Version  string
 	Progress func(Progress)
+	// Started, when set, is told what the run will do once the target is
+	// open and the work is known, before the first request of the run.
+	Started func(Plan)
+}
+
+// Plan is a run about to start, resolved: what Options.Started is told.
+type Plan struct {
+	// Target is the target's name, as in the attempt log's header.
+	Target, Strategy, Operation string
+	Ops                         int
 }
 
 // Result is a finished probe.
@@ -105,6 +115,9 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	cfg := o.config(t, agents, work)
 	if budget != nil {
 		budget.SetLimit(cfg.MaxRequests)
+	}
+	if o.Started != nil {
+		o.Started(Plan{Target: t.Name, Strategy: o.Strategy, Operation: o.Operation, Ops: len(work)})
 	}
 	sum, err := Run(ctx, cfg)
 	return &Result{Summary: sum, Target: t.Name, Strategy: o.Strategy}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -102,11 +101,16 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 	}
 	opts := compare.Options{Scenario: sc, Variants: variants, Seeds: o.seeds, BaseSeed: o.seed, Real: o.real, Ops: o.ops,
 		Parallel: o.parallel, Version: version.String()}
-	if f, ok := stderr.(*os.File); ok && !o.quiet && isTerminal(f) {
-		opts.Progress = func(done, total int) { fmt.Fprintf(stderr, "\rcompare: %d/%d runs", done, total) }
-		defer fmt.Fprint(stderr, "\r\033[K")
+	var pr *progress
+	if !o.quiet {
+		fmt.Fprintf(stderr, "compare: scenario %s · %s × %d seeds · %s\n", sc.Name, strategiesText(variants), o.seeds, clockText(o.real))
+		pr = newProgress(stderr, "compare", "runs")
+		opts.Progress = func(done, total int) { pr.update(done, total, nil) }
 	}
 	res, err := compare.Run(ctx, opts)
+	if pr != nil {
+		pr.finish()
+	}
 	if err != nil {
 		return err
 	}
@@ -121,4 +125,19 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 		fmt.Fprintf(stdout, "%s\nresult written to %s\n", res.Reason, o.out)
 	}
 	return nil
+}
+
+// strategiesText says which strategies a comparison runs.
+func strategiesText(vs []compare.Variant) string {
+	if vs == nil {
+		return "every strategy"
+	}
+	return fmt.Sprintf("%d variants", len(vs))
+}
+
+func clockText(real bool) string {
+	if real {
+		return "real time"
+	}
+	return "virtual time"
 }

@@ -69,3 +69,20 @@ func TestInterruptExitCodes(t *testing.T) {
 		t.Errorf("version: exit %d", code)
 	}
 }
+
+// TestPlanBeforeTheRun: probe and compare say what they will run on
+// standard error before they run it, not only after.
+func TestPlanBeforeTheRun(t *testing.T) {
+	code, out, errOut := runCLI(t, "probe", "--scenario", "healthy", "--virtual", "--ops", "5")
+	want := "probe: scenario healthy · strategy retry-after · operation update-user · 5 ops · target in-process (virtual)\n"
+	if code != 0 || !strings.HasPrefix(errOut, want) || !strings.Contains(out, "success rate") {
+		t.Errorf("probe: exit %d\nstdout %s\nstderr %q", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "compare", "--scenario", "healthy", "--strategies", "naive,adaptive", "--seeds", "1", "--ops", "10")
+	if code != 0 || !strings.HasPrefix(errOut, "compare: scenario healthy · 2 variants × 1 seeds · virtual time\n") {
+		t.Errorf("compare: exit %d\nstderr %q", code, errOut)
+	}
+	if _, _, errOut := runCLI(t, "probe", "--scenario", "healthy", "--virtual", "--ops", "5", "--quiet"); errOut != "" {
+		t.Errorf("--quiet: stderr %q", errOut)
+	}
+}

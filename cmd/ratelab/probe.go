@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/ratelab/ratelab/internal/version"
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -95,7 +93,7 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 	f.IntVar(&o.maxRequests, "max-requests", 0, "cap on total requests (default: ops × max-attempts; 1000 for live targets)")
 	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap on the run's duration (default: the scenario's, else 10m)")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "time in-flight requests get to finish after Ctrl-C")
-	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	f.BoolVar(&o.quiet, "quiet", false, "no plan line and no progress on standard error")
 	f.BoolVar(&o.virtual, "virtual", false, "run against the scenario's gateway in virtual time: no sockets, no sleeping, deterministic for a seed")
 	f.BoolVar(&o.allowWrites, "allow-writes", false, "permit write operations against a live (non-loopback) target")
 	f.BoolVar(&o.insecure, "insecure", false, "permit plain http:// to a non-loopback target")
@@ -237,22 +235,17 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	if w := outs.open("--gateway-log", o.gatewayLog, out, &summary, errOut); w != nil {
 		opts.Target.GatewayLog = w
 	}
-	var bar *progressbar.ProgressBar
-	if f, ok := errOut.(*os.File); ok && !o.quiet && isTerminal(f) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("probe"),
-			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-		opts.Progress = func(p probe.Progress) {
-			if bar.GetMax() != p.Total {
-				bar.ChangeMax(p.Total)
-			}
-			rate := float64(p.Done) / max(p.Elapsed.Seconds(), 1e-9)
-			bar.Describe(fmt.Sprintf("ops ok %d failed %d · attempts %d · 429s %d · %.1f ops/s", p.OK, p.Failed, p.Attempts, p.Throttled, rate))
-			_ = bar.Set(p.Done)
+	var pr *progress
+	if !o.quiet {
+		pr = newProgress(errOut, "probe", "ops")
+		opts.Progress = func(p probe.Progress) { pr.update(p.Done, p.Total, func() []string { return probeDetails(p) }) }
+		opts.Started = func(p probe.Plan) {
+			fmt.Fprintf(errOut, "probe: scenario %s · strategy %s · operation %s · %d ops · target %s\n", opts.Scenario.Name, p.Strategy, p.Operation, p.Ops, p.Target)
 		}
 	}
 	res, err := probe.Probe(ctx, opts)
-	if bar != nil {
-		_ = bar.Finish()
+	if pr != nil {
+		pr.finish()
 	}
 	if cerr := outs.close(); err == nil {
 		err = cerr
@@ -275,7 +268,12 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	return err
 }
 
-func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+// probeDetails are a probe's progress details.
+func probeDetails(p probe.Progress) []string {
+	rate := float64(p.Done) / max(p.Elapsed.Seconds(), 1e-9)
+	return []string{fmt.Sprintf("ok %d failed %d", p.OK, p.Failed), fmt.Sprintf("attempts %d", p.Attempts),
+		fmt.Sprintf("429s %d", p.Throttled), fmt.Sprintf("%.1f ops/s", rate)}
+}
 
 func printSummary(out io.Writer, scenario string, res *probe.Result) {
 	s := res.Summary
