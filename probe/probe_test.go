@@ -283,7 +283,7 @@ func TestLiveStyleTargetSafety(t *testing.T) {
 		want string
 	}{
 		{"plain http to a remote host", Options{Target: target.Spec{URL: "http://api.example.com"}}, "plain http"},
-		{"writes to a remote host", Options{Target: target.Spec{URL: "https://api.example.com"}}, "--allow-writes"},
+		{"writes to a remote host", Options{Target: target.Spec{URL: "https://api.example.com"}, Operation: "update-user"}, "--allow-writes"},
 		{"no credentials", Options{Target: target.Spec{URL: "https://api.example.com"}, Operation: "get-user"}, "GENESYS_CLIENT_ID"},
 		{"not a URL", Options{Target: target.Spec{URL: "api.example.com"}}, "not an http(s) URL"},
 	}

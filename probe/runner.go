@@ -529,6 +529,12 @@ func (o *opRun) attempt(drop bool) string {
 		}
 		var err error
 		resp, err = o.st.send(o.reqCtx, o.ag.Client, route)
+		if errors.Is(err, client.ErrRequestCap) {
+			// The client's budget (a URL target's, which counts logins
+			// too) is spent: nothing was sent.
+			r.noteCap("request-cap")
+			return "request-cap"
+		}
 		rec.LatencyNS = int64(r.clock.Now().Sub(sent))
 		out = classify(resp, err, rec, &o.st, r.clock.Now())
 	}

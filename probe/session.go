@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -57,6 +58,16 @@ type Options struct {
 	Observe  record.AttemptVisitor
 	Version  string
 	Progress func(Progress)
+	// Started, when set, is told what the run will do once the target is
+	// open and the work is known, before the first request of the run.
+	Started func(Plan)
+}
+
+// Plan is a run about to start, resolved: what Options.Started is told.
+type Plan struct {
+	// Target is the target's name, as in the attempt log's header.
+	Target, Strategy, Operation string
+	Ops                         int
 }
 
 // Result is a finished probe.
@@ -71,6 +82,15 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	if err := o.resolve(); err != nil {
 		return nil, err
 	}
+	var work Work
+	if o.Input != "" {
+		// A bad work file is refused before the target opens (and its
+		// gateway writes a log).
+		var err error
+		if work, err = o.input(); err != nil {
+			return nil, err
+		}
+	}
 	spec := o.Target
 	spec.Scenario, spec.Seed, spec.Version = o.Scenario, o.Seed, o.Version
 	op, _ := api.OperationNamed(o.Operation)
@@ -80,14 +100,32 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer t.Close(context.WithoutCancel(ctx))
-	agents := o.agents(t)
-	work, err := o.work(ctx, t, agents[0].Client)
-	if err != nil {
-		return nil, err
+	var budget *client.Budget
+	if t.Gateway == nil {
+		// A URL target counts every request against the cap: logins and
+		// the user listing as well as attempts.
+		budget = client.NewBudget(o.maxRequests(t, -1))
 	}
-	sum, err := Run(ctx, o.config(t, agents, work))
+	agents := o.agents(t, budget)
+	if work == nil {
+		if work, err = o.generate(ctx, t, agents[0].Client); err != nil {
+			return nil, err
+		}
+	}
+	cfg := o.config(t, agents, work)
+	if budget != nil {
+		budget.SetLimit(cfg.MaxRequests)
+	}
+	if o.Started != nil {
+		o.Started(Plan{Target: t.Name, Strategy: o.Strategy, Operation: o.Operation, Ops: work.Len()})
+	}
+	sum, err := Run(ctx, cfg)
 	return &Result{Summary: sum, Target: t.Name, Strategy: o.Strategy}, err
 }
+
+// ListRetries is how many times a URL target's user listing is asked
+// again after a throttled answer, each after the wait the answer asks for.
+const ListRetries = 5
 
 // resolve fills zero options from the scenario's workload, then defaults,
 // and checks the operation and strategy.
@@ -103,7 +141,14 @@ func (o *Options) resolve() error {
 			o.Params = w.Params
 		}
 	}
-	if o.Operation == "" {
+	switch {
+	case o.Operation != "":
+	case o.Target.URL != "":
+		// A URL is not the scenario's gateway: its workload's operation
+		// may write, or use a route (the seed report's PUT) Genesys does
+		// not have. A read is the safe default.
+		o.Operation = "get-user"
+	default:
 		o.Operation = w.Operation
 	}
 	if _, ok := api.OperationNamed(o.Operation); !ok {
@@ -148,37 +193,44 @@ func pick(flag, scen, def int) int {
 }
 
 // agents gives each of the target's clients its own sync client, policy
-// and random stream.
-func (o *Options) agents(t *target.Target) []*Agent {
+// and random stream; their requests take from budget (nil: no budget).
+func (o *Options) agents(t *target.Target, budget *client.Budget) []*Agent {
 	var agents []*Agent
 	for i, c := range t.Clients {
 		pol, _ := strategy.New(o.Strategy, o.Params)
-		agents = append(agents, &Agent{Name: c.ClientID, Client: t.NewClient(c), Policy: pol, Rand: rand.New(rand.NewPCG(o.Seed, uint64(i)+1))})
+		cl := t.NewClient(c)
+		cl.Budget = budget
+		agents = append(agents, &Agent{Name: c.ClientID, Client: cl, Policy: pol, Rand: rand.New(rand.NewPCG(o.Seed, uint64(i)+1))})
 	}
 	return agents
 }
 
-// work is the run's items: from --input, else generated over the target's
-// users (the served gateway's, or listed from a URL target with c).
-func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) (Work, error) {
-	w := o.Scenario.Workload
-	if o.Input != "" {
-		work, err := LoadWork(o.Input)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
-		}
-		if o.Ops > 0 && o.Ops < len(work) {
-			work = work[:o.Ops]
-		}
-		return Items(work), nil
+// input is the run's items from --input.
+func (o *Options) input() (Work, error) {
+	work, err := LoadWork(o.Input)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if o.Ops > 0 && o.Ops < len(work) {
+		work = work[:o.Ops]
+	}
+	return Items(work), nil
+}
+
+// generate is the run's items without --input: generated over the target's
+// users (the served gateway's, or listed from a URL target with c).
+func (o *Options) generate(ctx context.Context, t *target.Target, c *client.Client) (Work, error) {
+	w := o.Scenario.Workload
 	var users []string
 	if t.Gateway != nil {
 		users = t.Gateway.SampleUserIDs(o.Scenario.Gateway.Users.Count)
 	} else {
+		// Throttled listings are waited out within the run's time cap.
+		lctx, cancel := context.WithTimeout(ctx, o.MaxDuration)
+		defer cancel()
 		var err error
-		if users, err = c.ListUserIDs(ctx, 100, 100); err != nil {
-			return nil, fmt.Errorf("probe: %w (or give work with --input)", err)
+		if users, err = c.ListUserIDsRetrying(lctx, 100, 100, ListRetries); err != nil {
+			return nil, fmt.Errorf("probe: %w (--max-duration %v; or give work with --input)", err, o.MaxDuration)
 		}
 	}
 	if w.Users > 0 && w.Users < len(users) {
@@ -190,17 +242,8 @@ func (o *Options) work(ctx context.Context, t *target.Target, c *client.Client) 
 // config is the runner's configuration: caps, and the header that records
 // the run's setup.
 func (o *Options) config(t *target.Target, agents []*Agent, work Work) Config {
-	sc, w := o.Scenario, o.Scenario.Workload
-	maxReq := o.MaxRequests
-	if maxReq == 0 {
-		maxReq = w.MaxRequests
-	}
-	if maxReq == 0 {
-		maxReq = work.Len() * o.MaxAttempts
-		if t.Live {
-			maxReq = min(maxReq, DefaultLiveMaxRequests)
-		}
-	}
+	sc := o.Scenario
+	maxReq := o.maxRequests(t, work.Len())
 	// The capacity the scenario leaves is known only for its own gateway.
 	var capacity, burst float64
 	var window time.Duration
@@ -218,4 +261,24 @@ func (o *Options) config(t *target.Target, agents []*Agent, work Work) Config {
 		Seed: o.Seed, Log: o.Log, Observe: o.Observe, Progress: o.Progress,
 		Header: record.Header{Version: o.Version, Scenario: sc.Name, Strategy: o.Strategy, Params: o.Params, Target: t.Name, Clock: clockName, Capacity: capacity, CapacityBurst: burst, CapacityWindowNS: int64(window)},
 	}
+}
+
+// maxRequests is the run's request cap for n work items: the flag's, else
+// the scenario's, else n × max attempts (at most DefaultLiveMaxRequests
+// for a live target). n < 0 means not yet known: the cap then is the
+// flag's, the scenario's, DefaultLiveMaxRequests for a live target, or
+// none.
+func (o *Options) maxRequests(t *target.Target, n int) int {
+	if m := pick(o.MaxRequests, o.Scenario.Workload.MaxRequests, 0); m != 0 {
+		return m
+	}
+	switch {
+	case t.Live && n < 0:
+		return DefaultLiveMaxRequests
+	case n < 0:
+		return math.MaxInt
+	case t.Live:
+		return min(n*o.MaxAttempts, DefaultLiveMaxRequests)
+	}
+	return n * o.MaxAttempts
 }

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ratelab/ratelab/clock"
@@ -143,7 +144,12 @@ func (s *Spec) Check() (live bool, err error) {
 	}
 	u, err := url.Parse(s.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return false, Usagef("--target %q is not an http(s) URL such as https://api.mypurecloud.de", s.URL)
+		return false, Usagef("--target %q is not an http(s) URL such as https://api.mypurecloud.de", withoutUserinfo(s.URL))
+	}
+	if u.User != nil {
+		// The URL is the run's name in headers and reports: a password in
+		// it would be written everywhere, so it is refused, unshown.
+		return false, Usagef("--target %s: credentials in the URL are refused (they would be written to logs and reports); give them in GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET", withoutUserinfo(s.URL))
 	}
 	loopback := isLoopback(u.Hostname())
 	if u.Scheme == "http" && !loopback && !s.Insecure {
@@ -202,6 +208,25 @@ func (s *Spec) httpClient() *http.Client {
 		timeout = DefaultTimeout
 	}
 	return &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}}
+}
+
+// withoutUserinfo is raw with anything between its scheme and an "@" in
+// its authority removed, for error messages: it works on strings that do
+// not parse as URLs too.
+func withoutUserinfo(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		rest = raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return raw
+	}
+	return raw[:len(raw)-len(rest)] + rest[at+1:]
 }
 
 func isLoopback(host string) bool {

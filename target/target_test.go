@@ -45,6 +45,11 @@ func TestCheck(t *testing.T) {
 		{"writes allowed", Spec{URL: "https://api.example.com", Writes: true, AllowWrites: true, Getenv: creds}, true, ""},
 		{"writes to loopback", Spec{URL: "http://localhost:9", Writes: true, Getenv: creds}, false, ""},
 		{"no credentials", Spec{URL: "https://api.example.com"}, false, "GENESYS_CLIENT_ID"},
+		{"password in the URL", Spec{URL: "https://u:s3cret-value@api.example.com", Getenv: creds}, false, "credentials in the URL"},
+		{"password in a loopback URL", Spec{URL: "http://u:s3cret-value@127.0.0.1:9", Getenv: creds}, false, "credentials in the URL"},
+		{"user name only in the URL", Spec{URL: "https://s3cret-value@api.example.com", Getenv: creds}, false, "credentials in the URL"},
+		{"password in an unparsable URL", Spec{URL: "https://u:s3cret-value@api.example.com:port", Getenv: creds}, false, "not an http(s) URL"},
+		{"password in a URL with writes", Spec{URL: "https://u:s3cret-value@api.example.com", Writes: true, Getenv: creds}, false, "credentials in the URL"},
 		{"half the credentials", Spec{URL: "https://api.example.com", Getenv: env(map[string]string{"GENESYS_CLIENT_SECRET": "s3cret-value"})}, false, "GENESYS_CLIENT_ID"},
 	}
 	for _, c := range cases {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,13 +23,17 @@ type analyzeOpts struct {
 func newAnalyzeCmd() *cobra.Command {
 	var o analyzeOpts
 	cmd := &cobra.Command{
-		Use:   "analyze FILE...",
+		Use:   "analyze FILE|-...",
 		Short: "Report metrics, 429 patterns and findings from attempt and access logs",
 		Long: `Read attempt logs (ratelab probe --out) and access logs (ratelab gateway --log,
 ratelab probe --gateway-log) and report what happened and why: success
 rates, amplification, latency, Retry-After behaviour against the gateway's
 true wait, 429 bursts, synchronised retry waves, which bucket limited, shared
 buckets, and ranked plain-language findings.
+
+A FILE of - is standard input. Each log is read once, so pipes and
+<(process substitution) work. The report replaces --out only once it is
+complete; --out may not name one of the logs.
 
 Give an attempt log with the access log of the same run to join them by
 ININ-Correlation-Id; give several attempt logs to compare them. An access
@@ -40,17 +45,21 @@ Assertions ('metric OP number') are checked on every run; a failed one exits
 Metrics: ` + strings.Join(analysis.MetricNames(), ", ") + `.`,
 		Example: `  ratelab probe --strategy naive --out naive.jsonl --gateway-log access.jsonl
   ratelab analyze naive.jsonl access.jsonl
+  ratelab probe --scenario healthy --virtual --quiet --out - | ratelab analyze -
   ratelab analyze naive.jsonl adaptive.jsonl --format markdown >> "$GITHUB_STEP_SUMMARY"
   ratelab analyze adaptive.jsonl --assert 'success_rate >= 0.99' --assert 'premature_retries == 0'
   ratelab analyze access.jsonl --format html --out report.html`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(`analyze needs at least one log to read: an attempt log (ratelab probe --out FILE)
+and/or an access log (ratelab probe --gateway-log FILE, ratelab gateway --log FILE), or - for standard input; for example
+  ratelab analyze attempts.jsonl access.jsonl
+  ratelab probe --scenario healthy --virtual --quiet --out - | ratelab analyze -`),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runAnalyze(c.OutOrStdout(), args, o)
+			return runAnalyze(c.InOrStdin(), c.OutOrStdout(), args, o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "table", "table, json, markdown or html")
-	f.StringVar(&o.out, "out", "", "write the report to FILE instead of standard output")
+	f.StringVar(&o.out, "out", "", `write the report to FILE ("-" or none: standard output), replacing it only once complete`)
 	f.StringArrayVar(&o.asserts, "assert", nil, "assertion 'metric OP number' (repeatable)")
 	f.StringVar(&o.scenario, "scenario", "", "also check this scenario's assert list")
 	f.BoolVar(&o.lenient, "lenient", false, "skip bad lines instead of failing, and report how many")
@@ -89,8 +98,22 @@ func checkFormat(f string, valid []string) error {
 	return usagef("--format %q: valid formats are %s", f, strings.Join(valid, ", "))
 }
 
-func runAnalyze(stdout io.Writer, files []string, o analyzeOpts) error {
+func runAnalyze(stdin io.Reader, stdout io.Writer, files []string, o analyzeOpts) error {
 	if err := validFormat(o.format); err != nil {
+		return err
+	}
+	var inputs []pathArg
+	stdins := 0
+	for _, f := range files {
+		inputs = append(inputs, pathArg{"an input (" + f + ")", f})
+		if f == stdio {
+			stdins++
+		}
+	}
+	if stdins > 1 {
+		return usagef("standard input (-) can be read only once")
+	}
+	if err := checkPaths(append(inputs, scenarioInput(o.scenario)), []pathArg{{"--out", o.out}}); err != nil {
 		return err
 	}
 	var sc *scenarios.Scenario
@@ -104,35 +127,94 @@ func runAnalyze(stdout io.Writer, files []string, o analyzeOpts) error {
 	if err != nil {
 		return err
 	}
-	runs, err := analysis.Analyze(files, analysis.Options{Read: record.Options{Lenient: o.lenient}})
+	paths, cleanup, err := spoolStreams(stdin, files)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	runs, err := analysis.Analyze(paths, analysis.Options{Read: record.Options{Lenient: o.lenient}})
 	if err != nil {
 		return usage(err)
 	}
 	rep := analysis.NewReport(runs, asserts)
-	if err := writeReport(stdout, o.out, o.format, rep); err != nil {
+	if err := writeReport(stdout, "--out", o.out, o.format, rep); err != nil {
 		return err
 	}
 	return verdictError(rep)
 }
 
-// writeReport writes rep to path, or to stdout when path is "".
-func writeReport(stdout io.Writer, path, format string, rep *analysis.Report) error {
-	w := stdout
-	if path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return usage(fmt.Errorf("--out: %w", err))
-		}
-		defer f.Close()
-		w = f
+// writeReport writes rep to path ("-" or "": stdout) in format, through
+// a temporary file renamed into place.
+func writeReport(stdout io.Writer, flag, path, format string, rep *analysis.Report) error {
+	if path == "" {
+		path = stdio
 	}
-	if err := rep.Write(w, format); err != nil {
+	if err := writeAtomic(stdout, flag, path, func(w io.Writer) error { return rep.Write(w, format) }); err != nil {
 		return err
 	}
-	if path != "" {
+	if path != stdio {
 		fmt.Fprintf(stdout, "report written to %s\n", path)
 	}
 	return nil
+}
+
+// spoolStreams returns paths for the logs named in files, each opened
+// once: "-" (standard input) and anything that is not a regular file (a
+// pipe, <(process substitution)) are read once into a temporary file
+// named after them, since the analysis reads a log more than once. Call
+// cleanup when done.
+func spoolStreams(stdin io.Reader, files []string) (paths []string, cleanup func(), err error) {
+	dir := ""
+	cleanup = func() {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	for _, f := range files {
+		src, name := stdin, "stdin"
+		if f != stdio {
+			if st, err := os.Stat(f); err != nil || st.Mode().IsRegular() {
+				paths = append(paths, f) // the analysis names a missing file
+				continue
+			}
+			file, err := os.Open(f)
+			if err != nil {
+				cleanup()
+				return nil, nil, usage(err)
+			}
+			defer file.Close()
+			src, name = file, filepath.Base(f)
+		}
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "ratelab-analyze-"); err != nil {
+				return nil, nil, err
+			}
+		}
+		p := filepath.Join(dir, fmt.Sprint(len(paths)), name)
+		if err := copyTo(p, src); err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, cleanup, nil
+}
+
+// copyTo writes everything r gives into a new file p (its directory
+// created too).
+func copyTo(p string, r io.Reader) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // verdictError is a run failure (exit 1) listing failed assertions.

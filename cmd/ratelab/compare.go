@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -59,7 +58,7 @@ when several are given for one strategy) becomes a row.`,
 	f.IntVar(&o.parallel, "parallel", 0, "runs at once (default: one per core)")
 	f.BoolVar(&o.real, "real", false, "use the wall clock and loopback sockets instead of virtual time")
 	f.StringVar(&o.format, "format", "table", "table, json, markdown or html")
-	f.StringVar(&o.out, "out", "", "write the result to FILE")
+	f.StringVar(&o.out, "out", "", `write the result to FILE ("-" or none: standard output), replacing it only once complete`)
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	return cmd
@@ -71,6 +70,9 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 		return err
 	}
 	if err := checkFormat(o.format, compare.Formats); err != nil {
+		return err
+	}
+	if err := checkPaths([]pathArg{scenarioInput(o.scenario)}, []pathArg{{"--out", o.out}}); err != nil {
 		return err
 	}
 	if o.seeds < 1 {
@@ -99,28 +101,43 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 	}
 	opts := compare.Options{Scenario: sc, Variants: variants, Seeds: o.seeds, BaseSeed: o.seed, Real: o.real, Ops: o.ops,
 		Parallel: o.parallel, Version: version.String()}
-	if f, ok := stderr.(*os.File); ok && !o.quiet && isTerminal(f) {
-		opts.Progress = func(done, total int) { fmt.Fprintf(stderr, "\rcompare: %d/%d runs", done, total) }
-		defer fmt.Fprint(stderr, "\r\033[K")
+	var pr *progress
+	if !o.quiet {
+		fmt.Fprintf(stderr, "compare: scenario %s · %s × %d seeds · %s\n", sc.Name, strategiesText(variants), o.seeds, clockText(o.real))
+		pr = newProgress(stderr, "compare", "runs")
+		opts.Progress = func(done, total int) { pr.update(done, total, nil) }
 	}
 	res, err := compare.Run(ctx, opts)
+	if pr != nil {
+		pr.finish()
+	}
 	if err != nil {
 		return err
 	}
-	w := stdout
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			return usage(fmt.Errorf("--out: %w", err))
-		}
-		defer f.Close()
-		w = f
+	out := o.out
+	if out == "" {
+		out = stdio
 	}
-	if err := res.Write(w, o.format); err != nil {
+	if err := writeAtomic(stdout, "--out", out, func(w io.Writer) error { return res.Write(w, o.format) }); err != nil {
 		return err
 	}
-	if o.out != "" {
+	if out != stdio {
 		fmt.Fprintf(stdout, "%s\nresult written to %s\n", res.Reason, o.out)
 	}
 	return nil
+}
+
+// strategiesText says which strategies a comparison runs.
+func strategiesText(vs []compare.Variant) string {
+	if vs == nil {
+		return "every strategy"
+	}
+	return fmt.Sprintf("%d variants", len(vs))
+}
+
+func clockText(real bool) string {
+	if real {
+		return "real time"
+	}
+	return "virtual time"
 }

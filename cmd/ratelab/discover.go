@@ -80,6 +80,12 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 	if err := checkFormat(o.format, []string{"table", "json"}); err != nil {
 		return err
 	}
+	if o.emit == stdio {
+		return usagef("--emit-scenario needs a file: the scenario is loaded back from it to check it")
+	}
+	if err := checkPaths([]pathArg{scenarioInput(o.scenario)}, []pathArg{{"--emit-scenario", o.emit}}); err != nil {
+		return err
+	}
 	s := discover.Setup{Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, Getenv: os.Getenv},
 		Routes: o.routes, AllowWrites: o.allowWrites, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration}
 	if o.target == "" {
@@ -116,16 +122,11 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 		return err
 	}
 	if o.emit != "" {
-		f, err := os.Create(o.emit)
-		if err != nil {
-			return usage(fmt.Errorf("--emit-scenario: %w", err))
-		}
-		defer f.Close()
 		name := strings.TrimSuffix(strings.TrimSuffix(o.emit, ".yaml"), ".yml")
 		if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 			name = name[i+1:]
 		}
-		if err := res.WriteScenario(f, name); err != nil {
+		if err := writeAtomic(stdout, "--emit-scenario", o.emit, func(w io.Writer) error { return res.WriteScenario(w, name) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "scenario written to %s: try 'ratelab compare --scenario %s'\n", o.emit, o.emit)

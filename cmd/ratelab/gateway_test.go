@@ -114,7 +114,7 @@ func TestProbeAgainstRatelabGateway(t *testing.T) {
 	t.Setenv("GENESYS_CLIENT_ID", "sync-job")
 	t.Setenv("GENESYS_CLIENT_SECRET", "sync-job-secret")
 	out := filepath.Join(t.TempDir(), "attempts.jsonl")
-	code, stdout, stderr := runCLI(t, "probe", "--scenario", "healthy", "--target", base, "--ops", "6", "--concurrency", "2", "--quiet", "--out", out)
+	code, stdout, stderr := runCLI(t, "probe", "--scenario", "healthy", "--target", base, "--operation", "update-user", "--ops", "6", "--concurrency", "2", "--quiet", "--out", out)
 	if code != 0 || !strings.Contains(stdout, "6 (6 ok, 0 failed, 0 unfinished)") {
 		t.Fatalf("probe exit %d:\n%s\n%s", code, stdout, stderr)
 	}

@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/xml"
 	"fmt"
-	"os"
+	"io"
 	"strconv"
 
 	"github.com/ratelab/ratelab/analysis"
@@ -33,8 +33,8 @@ type junitFailure struct {
 }
 
 // writeJUnit writes each assertion as a test case, plus one for the client
-// command itself.
-func writeJUnit(path, scenario string, rep *analysis.Report, runErr error, timedOut bool) error {
+// command itself, to path ("-": stdout) through a temporary file.
+func writeJUnit(stdout io.Writer, path, scenario string, rep *analysis.Report, runErr error, timedOut bool) error {
 	s := junitSuite{Name: "ratelab " + scenario}
 	client := junitCase{Name: "client command", Classname: "ratelab." + scenario}
 	switch {
@@ -65,8 +65,8 @@ func writeJUnit(path, scenario string, rep *analysis.Report, runErr error, timed
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, append([]byte(xml.Header), append(out, '\n')...), 0o644); err != nil {
-		return usage(fmt.Errorf("--junit: %w", err))
-	}
-	return nil
+	return writeAtomic(stdout, "--junit", path, func(w io.Writer) error {
+		_, err := w.Write(append([]byte(xml.Header), append(out, '\n')...))
+		return err
+	})
 }

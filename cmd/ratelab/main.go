@@ -6,30 +6,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(execute(ctx, os.Args[1:]))
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		// The run stops and writes its records; a second Ctrl-C gets the
+		// default behaviour and stops the process at once.
+		signal.Stop(sigs)
+		s, _ := sig.(syscall.Signal)
+		cancel(interrupted{s})
+	}()
+	os.Exit(execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// interrupted is the cause of a context a signal cancelled.
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
+
 // execute runs the command line args and returns the exit code: 0 success,
-// 1 a failed run or assertion, 2 bad usage or bad input.
-func execute(ctx context.Context, args []string) int {
+// 1 a failed run or assertion, 2 bad usage or bad input, and 128 + the
+// signal's number (130 for SIGINT, 143 for SIGTERM) when a signal
+// cancelled ctx (its cause is interrupted) and the command was not
+// refused as bad usage first.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return 0
+	code := 0
+	if err != nil {
+		fmt.Fprintln(root.ErrOrStderr(), "ratelab:", err)
+		code = 1
+		var ue usageError
+		if errors.As(err, &ue) || isFlagError(err) {
+			return 2
+		}
 	}
-	fmt.Fprintln(root.ErrOrStderr(), "ratelab:", err)
-	var ue usageError
-	if errors.As(err, &ue) || isFlagError(err) {
-		return 2
+	var in interrupted
+	if errors.As(context.Cause(ctx), &in) && in.sig > 0 {
+		return 128 + int(in.sig)
 	}
-	return 1
+	return code
 }

@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/ratelab/ratelab/internal/version"
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -44,17 +42,26 @@ against the gateway handler in virtual time instead: no sockets, no
 sleeping, per-minute limits in milliseconds, a byte-identical attempt log
 for the same seed. With --target the client runs against
 a live Genesys Cloud API: credentials come only from GENESYS_CLIENT_ID and
-GENESYS_CLIENT_SECRET; plain http to a non-loopback host is refused unless
---insecure; writes need --allow-writes; total requests are capped at 1000
-unless --max-requests says otherwise.
+GENESYS_CLIENT_SECRET (never in the URL); plain http to a non-loopback host
+is refused unless --insecure; the operation is get-user unless --operation
+says otherwise; writes need --allow-writes; total requests — logins and the
+user listing included — are capped at 1000 unless --max-requests says
+otherwise; a throttled user listing is retried after its Retry-After.
 
 Every strategy runs under hard caps (--max-attempts per operation,
 --max-requests, --max-duration). Ctrl-C stops new work, lets requests in
 flight finish within --grace, and writes every record and the summary.
 
+Logs are streamed as the run goes, and their files are created only when
+the run starts: a run refused for bad usage leaves them as they were. An
+output that is also an input (--input, a --scenario file) or the other
+output is refused. --out - writes the attempt log to standard output, for
+'ratelab probe --out - | ratelab analyze -'.
+
 Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 --rate 1/s..20/s --ramp 60s for a linear ramp, or --concurrency N workers
-(closed loop).`,
+(closed loop) — one or the other. A rate always has its unit (5/s,
+300/min).`,
 		Example: `  ratelab probe --scenario seed-eu-identity --strategy naive --ops 50
   ratelab probe --scenario seed-eu-identity --strategy adaptive --out attempts.jsonl
   ratelab probe --scenario seed-eu-identity --virtual --ops 1000 --seed 3
@@ -72,21 +79,21 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 	f.StringVar(&o.target, "target", "", "live API base URL (default: the scenario's gateway, in-process)")
 	f.StringVar(&o.strategy, "strategy", "", "retry strategy (default: the scenario's; see 'ratelab strategies list')")
 	f.StringArrayVar(&o.params, "param", nil, "strategy parameter NAME=VALUE (repeatable)")
-	f.StringVar(&o.operation, "operation", "", "update-user, patch-user, put-user, scim-update or get-user (default: the scenario's)")
-	f.IntVar(&o.concurrency, "concurrency", 0, "closed-loop workers")
-	f.StringVar(&o.rate, "rate", "", "open-loop arrival rate, e.g. 5/s, or a ramp 1/s..20/s with --ramp")
+	f.StringVar(&o.operation, "operation", "", "update-user, patch-user, put-user, scim-update or get-user (default: the scenario's; get-user with --target)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "closed-loop workers (not with --rate)")
+	f.StringVar(&o.rate, "rate", "", "open-loop arrival rate with its unit, e.g. 5/s or 300/min, or a ramp 1/s..20/s with --ramp (not with --concurrency)")
 	f.DurationVar(&o.ramp, "ramp", 0, "ramp duration for --rate A..B")
 	f.BoolVar(&o.poisson, "poisson", false, "Poisson arrivals instead of evenly spaced")
 	f.IntVar(&o.ops, "ops", 0, "operations to run (default: the scenario's)")
 	f.StringVar(&o.input, "input", "", "work FILE: CSV or JSON Lines of id, email, department, title, name, version")
-	f.StringVar(&o.out, "out", "", "write the attempt log (JSON Lines) to FILE")
-	f.StringVar(&o.gatewayLog, "gateway-log", "", "write the in-process gateway's access log to FILE")
+	f.StringVar(&o.out, "out", "", `write the attempt log (JSON Lines) to FILE ("-": standard output, and the summary to standard error)`)
+	f.StringVar(&o.gatewayLog, "gateway-log", "", `write the in-process gateway's access log to FILE ("-": standard output)`)
 	f.Uint64Var(&o.seed, "seed", 0, "seed (0: the scenario's)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 0, "cap on attempts per operation (default: the scenario's, else 20)")
 	f.IntVar(&o.maxRequests, "max-requests", 0, "cap on total requests (default: ops × max-attempts; 1000 for live targets)")
 	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap on the run's duration (default: the scenario's, else 10m)")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "time in-flight requests get to finish after Ctrl-C")
-	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	f.BoolVar(&o.quiet, "quiet", false, "no plan line and no progress on standard error")
 	f.BoolVar(&o.virtual, "virtual", false, "run against the scenario's gateway in virtual time: no sockets, no sleeping, deterministic for a seed")
 	f.BoolVar(&o.allowWrites, "allow-writes", false, "permit write operations against a live (non-loopback) target")
 	f.BoolVar(&o.insecure, "insecure", false, "permit plain http:// to a non-loopback target")
@@ -115,14 +122,14 @@ func parseRate(s string) (from, to float64, err error) {
 }
 
 // rateValue reads one rate the way scenario files write them ("5/s",
-// "300/min", "10/250ms"); a bare number is per second.
+// "300/min", "10/250ms"); a number without a unit is refused with a
+// suggestion.
 func rateValue(s string) (float64, error) {
 	s = strings.TrimSpace(s)
-	text := s
-	if !strings.Contains(text, "/") {
-		text += "/s"
+	if !strings.Contains(s, "/") {
+		return 0, fmt.Errorf("--rate %q has no unit: write %s/s (per second) or %s/min (per minute)", s, s, s)
 	}
-	r, err := limit.ParseRate(text)
+	r, err := limit.ParseRate(s)
 	if err != nil || r.N <= 0 {
 		return 0, fmt.Errorf("--rate %q: want a positive rate such as 5/s or 300/min", s)
 	}
@@ -144,69 +151,104 @@ func parseParams(kvs []string) (strategy.Params, error) {
 	return p, nil
 }
 
-func createFile(flag, path string) (*os.File, error) {
-	if path == "" {
-		return nil, nil
+// scenarioInput is the --scenario value as an input file, when it names
+// one ("" for an embedded scenario).
+func scenarioInput(v string) pathArg {
+	if st, err := os.Stat(v); err == nil && !st.IsDir() {
+		return pathArg{"--scenario", v}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, usage(fmt.Errorf("%s: %w", flag, err))
-	}
-	return f, nil
+	return pathArg{}
 }
 
-func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
+// probeOptions checks the probe's flags and turns them into options
+// (without the log).
+func probeOptions(o probeOpts) (probe.Options, error) {
 	sc, err := openScenario(o.scenario)
 	if err != nil {
-		return err
+		return probe.Options{}, err
 	}
 	from, to, err := parseRate(o.rate)
 	if err != nil {
-		return usage(err)
+		return probe.Options{}, usage(err)
+	}
+	if o.rate != "" && o.concurrency > 0 {
+		return probe.Options{}, usagef("--rate %s and --concurrency %d: give one, not both — --rate for an open loop (operations arrive at a rate, however many are in flight), --concurrency for a closed loop (N workers, each starting its next operation when one ends)", o.rate, o.concurrency)
 	}
 	if to > 0 && o.ramp <= 0 {
-		return usagef("--rate %s is a ramp: give its duration with --ramp", o.rate)
+		return probe.Options{}, usagef("--rate %s is a ramp: give its duration with --ramp", o.rate)
 	}
 	params, err := parseParams(o.params)
 	if err != nil {
-		return usage(err)
+		return probe.Options{}, usage(err)
 	}
-	opts := probe.Options{Scenario: sc, Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, AllowWrites: o.allowWrites, Getenv: os.Getenv}, Strategy: o.strategy, Params: params, Operation: o.operation,
+	if o.gatewayLog != "" && o.target != "" {
+		return probe.Options{}, usagef("--gateway-log records the in-process gateway; with --target there is none (the attempt log is --out)")
+	}
+	err = checkPaths([]pathArg{{"--input", o.input}, scenarioInput(o.scenario)}, []pathArg{{"--out", o.out}, {"--gateway-log", o.gatewayLog}})
+	return probe.Options{Scenario: sc, Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, AllowWrites: o.allowWrites, Getenv: os.Getenv}, Strategy: o.strategy, Params: params, Operation: o.operation,
 		Concurrency: o.concurrency, Rate: from, RampTo: to, Ramp: o.ramp, Poisson: o.poisson, Ops: o.ops, Input: o.input,
 		Seed: o.seed, MaxAttempts: o.maxAttempts, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, Grace: o.grace,
-		Version: version.String()}
-	logf, err := createFile("--out", o.out)
+		Version: version.String()}, err
+}
+
+// output is where a log flag's records go: standard output for "-" (the
+// human summary then goes to standard error), else a file created when
+// the run writes its first record, so a refused run leaves it alone.
+type output struct {
+	files []*lazyFile
+}
+
+func (w *output) open(flag, path string, out io.Writer, summary *io.Writer, errOut io.Writer) io.Writer {
+	switch path {
+	case "":
+		return nil
+	case stdio:
+		*summary = errOut
+		return out
+	}
+	f := &lazyFile{flag: flag, path: path}
+	w.files = append(w.files, f)
+	return f
+}
+
+// close closes the files created, returning the first error.
+func (w *output) close() error {
+	var first error
+	for _, f := range w.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
+	opts, err := probeOptions(o)
 	if err != nil {
 		return err
 	}
-	if logf != nil {
-		defer logf.Close()
-		opts.Log = logf
+	var outs output
+	summary := out
+	if w := outs.open("--out", o.out, out, &summary, errOut); w != nil {
+		opts.Log = w
 	}
-	gwf, err := createFile("--gateway-log", o.gatewayLog)
-	if err != nil {
-		return err
+	if w := outs.open("--gateway-log", o.gatewayLog, out, &summary, errOut); w != nil {
+		opts.Target.GatewayLog = w
 	}
-	if gwf != nil {
-		defer gwf.Close()
-		opts.Target.GatewayLog = gwf
-	}
-	var bar *progressbar.ProgressBar
-	if f, ok := errOut.(*os.File); ok && !o.quiet && isTerminal(f) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("probe"),
-			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-		opts.Progress = func(p probe.Progress) {
-			if bar.GetMax() != p.Total {
-				bar.ChangeMax(p.Total)
-			}
-			rate := float64(p.Done) / max(p.Elapsed.Seconds(), 1e-9)
-			bar.Describe(fmt.Sprintf("ops ok %d failed %d · attempts %d · 429s %d · %.1f ops/s", p.OK, p.Failed, p.Attempts, p.Throttled, rate))
-			_ = bar.Set(p.Done)
+	var pr *progress
+	if !o.quiet {
+		pr = newProgress(errOut, "probe", "ops")
+		opts.Progress = func(p probe.Progress) { pr.update(p.Done, p.Total, func() []string { return probeDetails(p) }) }
+		opts.Started = func(p probe.Plan) {
+			fmt.Fprintf(errOut, "probe: scenario %s · strategy %s · operation %s · %d ops · target %s\n", opts.Scenario.Name, p.Strategy, p.Operation, p.Ops, p.Target)
 		}
 	}
 	res, err := probe.Probe(ctx, opts)
-	if bar != nil {
-		_ = bar.Finish()
+	if pr != nil {
+		pr.finish()
+	}
+	if cerr := outs.close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		if errors.Is(err, probe.ErrUsage) {
@@ -216,17 +258,22 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 			return err
 		}
 	}
-	printSummary(out, sc.Name, res)
-	if o.out != "" {
-		fmt.Fprintf(out, "attempt log: %s\n", o.out)
+	printSummary(summary, opts.Scenario.Name, res)
+	if o.out != "" && o.out != stdio {
+		fmt.Fprintf(summary, "attempt log: %s\n", o.out)
 	}
 	if res.Summary.Interrupted {
-		fmt.Fprintln(out, "interrupted: every record up to the stop was written")
+		fmt.Fprintln(summary, "interrupted: every record up to the stop was written")
 	}
 	return err
 }
 
-func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+// probeDetails are a probe's progress details.
+func probeDetails(p probe.Progress) []string {
+	rate := float64(p.Done) / max(p.Elapsed.Seconds(), 1e-9)
+	return []string{fmt.Sprintf("ok %d failed %d", p.OK, p.Failed), fmt.Sprintf("attempts %d", p.Attempts),
+		fmt.Sprintf("429s %d", p.Throttled), fmt.Sprintf("%.1f ops/s", rate)}
+}
 
 func printSummary(out io.Writer, scenario string, res *probe.Result) {
 	s := res.Summary

@@ -26,6 +26,17 @@ func usage(err error) error {
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// needArgs is an Args check that refuses no arguments with explain, a
+// usage error that says what the command needs and shows an example.
+func needArgs(explain string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageError{errors.New(explain)}
+		}
+		return nil
+	}
+}
+
 // flagErrors are cobra/pflag errors about the command line itself.
 type flagError struct{ error }
 
@@ -59,7 +70,9 @@ It has three parts:
 Scenarios (YAML) describe a whole experiment; a library of them is built in:
 see 'ratelab scenarios list'.
 
-Exit codes: 0 success, 1 a failed run or assertion, 2 bad usage or input.`,
+Exit codes: 0 success, 1 a failed run or assertion, 2 bad usage or input,
+130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM: every record up
+to the stop is written either way; a second Ctrl-C stops at once.`,
 		Example: `  ratelab scenarios list
   ratelab scenarios show seed-eu-identity
   ratelab gateway --scenario seed-eu-identity --addr 127.0.0.1:8080

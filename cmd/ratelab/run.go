@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,19 +42,27 @@ CMD gets:
   GENESYS_CLIENT_SECRET   its secret
   RATELAB_USER_IDS        comma-separated ids of the first 20 users
 
-The gateway stops gracefully when CMD exits or --timeout passes (CMD then
-gets SIGTERM, and SIGKILL after --grace). Assertions come from --assert and
+CMD runs in a process group of its own. When --timeout passes or ratelab is
+interrupted, the whole group — CMD and everything it started — gets
+SIGTERM, and SIGKILL after --grace; when CMD exits, whatever it left
+running is stopped the same way, so nothing holds a CI step's output open.
+Then the gateway stops gracefully. Assertions come from --assert and
 from the scenario's assert list; a scenario assertion on a metric only the
 client knows (such as success_rate) is skipped, since the gateway cannot see
 operations — say what you need with server-side metrics such as
 premature_retries, immediate_retries or 429_ratio.
+
+--report and --junit replace their files only once complete ("-" writes to
+standard output); no two of --log, --report and --junit may name the same
+file.
 
 Exit codes: 0 pass; 1 CMD failed, timed out or an assertion failed; 2 bad
 usage or input.`,
 		Example: `  ratelab run --scenario seed-eu-identity --assert 'immediate_retries == 0' -- python3 examples/python/fixed_sync.py
   ratelab run --scenario retry-after-zero --junit ratelab.xml --report report.md -- node examples/node/sync.js
   ratelab run --scenario seed-eu-identity --timeout 2m -- go run ./cmd/mysync`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(`run needs the command that runs your client, after --; for example
+  ratelab run --scenario seed-eu-identity -- python3 examples/python/fixed_sync.py`),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runClient(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), args, o)
 		},
@@ -68,7 +75,7 @@ usage or input.`,
 	f.StringVar(&o.junit, "junit", "", "write the assertions as JUnit XML to FILE")
 	f.StringVar(&o.log, "log", "", "keep the gateway's access log in FILE")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "stop CMD after this long")
-	f.DurationVar(&o.grace, "grace", 5*time.Second, "time between SIGTERM and SIGKILL for CMD")
+	f.DurationVar(&o.grace, "grace", 5*time.Second, "time between SIGTERM and SIGKILL for CMD and what it started")
 	f.Uint64Var(&o.seed, "seed", 0, "seed (0: the scenario's)")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	return cmd
@@ -101,6 +108,9 @@ func runClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o r
 	}
 	asserts, err := parseAssertions(o.asserts, nil)
 	if err != nil {
+		return err
+	}
+	if err := checkPaths([]pathArg{scenarioInput(o.scenario)}, []pathArg{{"--log", o.log}, {"--report", o.report}, {"--junit", o.junit}}); err != nil {
 		return err
 	}
 	var scenAsserts []analysis.Assertion
@@ -175,9 +185,9 @@ func serveClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o
 		"GENESYS_CLIENT_SECRET="+creds.ClientSecret,
 		"RATELAB_USER_IDS="+strings.Join(gw.Gateway.SampleUserIDs(20), ","),
 	)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = o.grace
+	reap := ownGroup(cmd, o.grace)
 	runErr = cmd.Run()
+	reap()
 	timedOut = errors.Is(cmdCtx.Err(), context.DeadlineExceeded)
 
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -196,12 +206,12 @@ func writeRunReports(stderr io.Writer, o runOpts, scenario string, rep *analysis
 		return err
 	}
 	if o.report != "" {
-		if err := writeReport(stderr, o.report, reportFormat(o.report, o.format), rep); err != nil {
+		if err := writeReport(stderr, "--report", o.report, reportFormat(o.report, o.format), rep); err != nil {
 			return err
 		}
 	}
 	if o.junit != "" {
-		return writeJUnit(o.junit, scenario, rep, runErr, timedOut)
+		return writeJUnit(stderr, o.junit, scenario, rep, runErr, timedOut)
 	}
 	return nil
 }

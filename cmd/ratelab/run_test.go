@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -119,5 +121,47 @@ func TestRunGatesAClient(t *testing.T) {
 				t.Errorf("markdown report:\n%s", md)
 			}
 		})
+	}
+}
+
+// alive reports whether process pid runs (a zombie, which no init has
+// reaped yet, does not).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
+}
+
+// TestRunStopsWhatTheClientStarted: after --timeout the client's whole
+// process group is stopped, so a grandchild cannot keep running and hold
+// a CI step's pipe open (issue 14 item 8).
+func TestRunStopsWhatTheClientStarted(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	start := time.Now()
+	code, out, errOut := runCLI(t, "run", "--scenario", "healthy", "--timeout", "1s", "--grace", "1s", "--",
+		"sh", "-c", "sleep 30 & echo $! > "+pidFile+"; wait")
+	if code != 1 || !strings.Contains(errOut, "did not finish within --timeout 1s") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	for deadline := time.Now().Add(3 * time.Second); alive(pid) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if alive(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("the client's child %d still runs after the timeout", pid)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

@@ -64,6 +64,10 @@ type Client struct {
 	// login is in flight; nil means the wall clock. Virtual-time runs pass
 	// their clock, since a participant must never block outside it.
 	Clock clock.Clock
+	// Budget, when set, is taken from before every request — logins
+	// included — and a request it has no room for is not sent: the call
+	// returns ErrRequestCap.
+	Budget *Budget
 
 	id, secret string
 	mu         sync.Mutex
@@ -163,6 +167,9 @@ func (c *Client) login(ctx context.Context) (string, time.Time, error) {
 	}
 	req.SetBasicAuth(c.id, c.secret)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if !c.Budget.take() {
+		return "", time.Time{}, ErrRequestCap
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("client: login to %s: %w", c.LoginURL, redact(err, c.secret))
@@ -222,6 +229,9 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, ext
 	tok, bearer, err := c.bearerToken(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !c.Budget.take() {
+		return nil, ErrRequestCap
 	}
 	out, err := c.request(ctx, method, path, body)
 	if err != nil {
