@@ -17,18 +17,22 @@ git worktree add --detach "$work/src" "$base" >/dev/null 2>&1
 (cd "$work/src" && go build -o "$work/old" ./cmd/ratelab)
 go build -o "$work/new" ./cmd/ratelab
 
+# The base's 14 strategies, so both binaries do the same work even after
+# strategies are added.
+strategies=none,naive,fixed,exponential,full-jitter,equal-jitter,decorrelated-jitter,retry-after,token-bucket,retry-budget,aws-standard,aws-adaptive,sre-throttle,adaptive
+
 # time_ms BIN: one compare's wall time in milliseconds.
 time_ms() {
   local t0 t1
   t0=$(date +%s%N)
-  "$1" compare --scenario seed-eu-identity >/dev/null
+  "$1" compare --scenario seed-eu-identity --strategies "$strategies" >/dev/null 2>&1
   t1=$(date +%s%N)
   echo $(((t1 - t0) / 1000000))
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-"$work/old" compare --scenario seed-eu-identity >/dev/null # warm the page cache
-"$work/new" compare --scenario seed-eu-identity >/dev/null
+"$work/old" compare --scenario seed-eu-identity --strategies "$strategies" >/dev/null 2>&1 # warm the page cache
+"$work/new" compare --scenario seed-eu-identity --strategies "$strategies" >/dev/null 2>&1
 : >"$work/old.ms"
 : >"$work/new.ms"
 for _ in $(seq "$runs"); do
