@@ -150,6 +150,6 @@ func run(dur time.Duration, n int) error {
 	if err != nil {
 		return err
 	}
-	report(fmt.Sprintf("compare, 14 strategies × 2 seeds × 2,000 ops (%d cores)", runtime.GOMAXPROCS(0)), attempts, rates, true)
+	report(fmt.Sprintf("compare, %d strategies × 2 seeds × 2,000 ops (%d cores)", len(compare.DefaultVariants(seed)), runtime.GOMAXPROCS(0)), attempts, rates, true)
 	return nil
 }
