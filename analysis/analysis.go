@@ -1,8 +1,11 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/ratelab/ratelab/record"
@@ -23,20 +26,23 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("analysis: no logs given")
 	}
-	kinds := make([]record.Kind, len(paths))
+	files, readers, kinds, err := openLogs(paths)
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
 	access := map[int]*accumulator{}
 	for i, p := range paths {
-		k, err := record.SniffFile(p)
-		if err != nil {
-			return nil, err
-		}
-		kinds[i] = k
-		if k != record.Access {
+		if kinds[i] != record.Access {
 			continue
 		}
 		a := newAccumulator(filepath.Base(p))
 		a.truthMap = map[string]int64{}
-		_, skipped, err := record.StreamFile(p, a, o.Read)
+		_, skipped, err := record.Stream(filepath.Base(p), readers[i], a, o.Read)
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +65,7 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 		if join != nil {
 			a.truth = join.truthMap
 		}
-		_, skipped, err := record.StreamFile(p, a, o.Read)
+		_, skipped, err := record.Stream(filepath.Base(p), readers[i], a, o.Read)
 		if err != nil {
 			return nil, err
 		}
@@ -73,6 +79,29 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 		runs = append(runs, a.finish())
 	}
 	return runs, nil
+}
+
+// openLogs opens each log once and reads its kind from its header. It
+// returns a reader per log that starts at the log's first byte again (what
+// the header read consumed, then the rest), so pipes work as files do.
+// The caller closes the files, also on error.
+func openLogs(paths []string) ([]*os.File, []io.Reader, []record.Kind, error) {
+	files := make([]*os.File, 0, len(paths))
+	readers := make([]io.Reader, len(paths))
+	kinds := make([]record.Kind, len(paths))
+	for i, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return files, nil, nil, fmt.Errorf("analysis: %w", err)
+		}
+		files = append(files, f)
+		var read bytes.Buffer
+		if kinds[i], err = record.Sniff(filepath.Base(p), io.TeeReader(f, &read)); err != nil {
+			return files, nil, nil, err
+		}
+		readers[i] = io.MultiReader(&read, f)
+	}
+	return files, readers, kinds, nil
 }
 
 // NewVisitor returns a Visitor that analyses the records it is given, and

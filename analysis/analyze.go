@@ -32,6 +32,11 @@ type Run struct {
 	Target   string      `json:"target,omitempty"`
 	Clock    string      `json:"clock,omitempty"`
 	Skipped  int         `json:"skipped_lines,omitempty"`
+	// Unfinished reports a log that ends without its closing record (an
+	// attempt log's summary, an access log's background count): the run
+	// was stopped before it could finish writing, and the figures cover
+	// the records written.
+	Unfinished bool `json:"unfinished,omitempty"`
 	// Joined names the gateway log joined by correlation id, if any.
 	Joined string `json:"joined,omitempty"`
 
@@ -184,6 +189,7 @@ type accumulator struct {
 	run    *Run
 	header record.Header // an attempt log's; zero for an access log
 	specs  map[string]string
+	closed bool // the log's closing record arrived
 
 	// client side
 	ops          int
@@ -329,6 +335,7 @@ func (a *accumulator) Operation(o *record.Operation) {
 
 // Final implements record.Visitor.
 func (a *accumulator) Final(f *record.Final) {
+	a.closed = true
 	if a.refused = checkDuration("elapsed_ns", f.Summary.ElapsedNS); a.refused == nil {
 		a.elapsedNS = f.Summary.ElapsedNS
 	}
@@ -336,6 +343,7 @@ func (a *accumulator) Final(f *record.Final) {
 
 // Background implements record.Visitor.
 func (a *accumulator) Background(b *record.Background) {
+	a.closed = true
 	if a.refused = checkTime("t", b.T); a.refused == nil {
 		a.bg = append(a.bg, b.Counts...)
 	}
@@ -491,6 +499,7 @@ func quantile(q float64, xs []float64) float64 {
 // finish turns what was gathered into the Run.
 func (a *accumulator) finish() *Run {
 	r := a.run
+	r.Unfinished = r.Kind != "" && !a.closed
 	if a.burst > 0 {
 		a.bursts[a.burst]++
 		a.burst = 0

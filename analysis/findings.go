@@ -21,6 +21,10 @@ func (fs *findingList) add(sev string, weight float64, title, format string, arg
 // severity and then by how many requests they concern.
 func findings(r *Run) []Finding {
 	var fs findingList
+	if r.Unfinished {
+		fs.add("high", 1e6, "the log is unfinished",
+			"The log ends without its closing record: the run was stopped before it finished writing (killed, crashed, or its disk filled), so these figures cover only what it recorded.")
+	}
 	fs.retryAfter(r.RetryAfter)
 	fs.buckets(r.Buckets)
 	if r.Metrics != nil {

@@ -133,29 +133,26 @@ func StreamFile(path string, v Visitor, o Options) (Kind, int, error) {
 	return Stream(filepath.Base(path), f, v, o)
 }
 
-// SniffFile reads the header of the log at path and returns its kind.
-func SniffFile(path string) (Kind, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("record: %w", err)
-	}
-	defer f.Close()
-	sc := newScanner(f)
+// Sniff reads r (called file in errors) up to its header and returns the
+// log's kind. It reads ahead: a caller that streams r afterwards rewinds
+// it first.
+func Sniff(file string, r io.Reader) (Kind, error) {
+	sc := newScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
 		if b := bytes.TrimSpace(sc.Bytes()); len(b) > 0 {
 			k, _, _, err := readHeader(b)
 			if err != nil {
-				return "", &LineError{File: filepath.Base(path), Line: line, Err: err}
+				return "", &LineError{File: file, Line: line, Err: err}
 			}
 			return k, nil
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return "", &LineError{File: filepath.Base(path), Line: line + 1, Err: err}
+		return "", &LineError{File: file, Line: line + 1, Err: err}
 	}
-	return "", &LineError{File: filepath.Base(path), Line: 1, Err: errors.New("empty log")}
+	return "", &LineError{File: file, Line: 1, Err: errors.New("empty log")}
 }
 
 // readHeader decodes a log's first record. A header with an operation
