@@ -6,20 +6,67 @@ import (
 	"html/template"
 	"io"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
+	"unicode/utf8"
 
 	"github.com/ratelab/ratelab/analysis"
+	"github.com/ratelab/ratelab/internal/table"
 )
 
 // Formats lists the output formats.
-var Formats = []string{"table", "json", "markdown", "html"}
+var Formats = []string{"table", "wide", "json", "markdown", "html"}
 
 func pm(s Stat, scale float64, prec int, unit string) string {
 	if s.SD == 0 {
 		return fmt.Sprintf("%.*f%s", prec, s.Mean*scale, unit)
 	}
 	return fmt.Sprintf("%.*f ± %.*f%s", prec, s.Mean*scale, prec, s.SD*scale, unit)
+}
+
+// compact is a mean ± spread in few columns, the unit left to the header.
+func compact(s Stat, scale float64, prec int) string {
+	if s.SD == 0 {
+		return fmt.Sprintf("%.*f", prec, s.Mean*scale)
+	}
+	return fmt.Sprintf("%.*f±%.*f", prec, s.Mean*scale, prec, s.SD*scale)
+}
+
+// narrowHeader is the table's default columns: they fit 120 columns.
+func narrowHeader() []string {
+	return []string{"#", "strategy", "success %", "goodput/s", "amplification", "429s %", "p99 s", "last done s"}
+}
+
+func (r *Row) narrowCells() []string {
+	name := r.Name
+	if r.Winner {
+		name += " ★"
+	}
+	return []string{fmt.Sprint(r.Rank), name, compact(r.SuccessRate, 100, 1), compact(r.Goodput, 1, 2), compact(r.Amplification, 1, 2),
+		compact(r.Ratio429, 100, 1), compact(r.LatencyP99, 1, 1), compact(r.Completion, 1, 1)}
+}
+
+// legend explains the narrow table's units and what it leaves out.
+const legend = "success: operations that succeeded; goodput: successful operations per second; amplification: requests per operation ÷ the fewest it needs; 429s: share of attempts; p99: operation latency; last done: when the last operation finished; a ± b: mean and standard deviation over seeds; --wide shows every column"
+
+// wrap breaks s between words so no line is longer than width runes
+// (a longer word stands on a line of its own).
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, word := range strings.Fields(s) {
+		k := utf8.RuneCountInString(word)
+		switch {
+		case i == 0:
+		case n+1+k > width:
+			b.WriteString("\n")
+			n = 0
+		default:
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(word)
+		n += k
+	}
+	return b.String()
 }
 
 func header() []string {
@@ -61,27 +108,36 @@ func (res *Result) lines() []string {
 	return out
 }
 
-// Write renders the result in format.
+// Write renders the result in format: table (the columns that fit 120
+// terminal columns, with a legend), wide (every column), json, markdown or
+// html.
 func (res *Result) Write(w io.Writer, format string) error {
 	switch format {
-	case "table", "":
-		t := tablewriter.NewWriter(w)
-		h := header()
+	case "table", "", "wide":
+		h, cells := narrowHeader(), (*Row).narrowCells
+		if format == "wide" {
+			h, cells = header(), (*Row).cells
+		}
+		t := table.New(w)
 		hs := make([]any, len(h))
 		for i := range h {
 			hs[i] = h[i]
 		}
 		t.Header(hs...)
 		for i := range res.Rows {
-			if err := t.Append(res.Rows[i].cells()); err != nil {
+			if err := t.Append(cells(&res.Rows[i])); err != nil {
 				return err
 			}
 		}
 		if err := t.Render(); err != nil {
 			return err
 		}
-		for _, l := range res.lines() {
-			fmt.Fprintln(w, l)
+		lines := res.lines()
+		if format != "wide" {
+			lines = append([]string{legend}, lines...)
+		}
+		for _, l := range lines {
+			fmt.Fprintln(w, wrap(l, 100))
 		}
 		return nil
 	case "json":

@@ -18,7 +18,7 @@ type compareOpts struct {
 	params                            []string
 	seeds, ops, parallel              int
 	seed                              uint64
-	real, quiet                       bool
+	real, quiet, wide                 bool
 }
 
 func newCompareCmd() *cobra.Command {
@@ -58,6 +58,7 @@ when several are given for one strategy) becomes a row.`,
 	f.IntVar(&o.parallel, "parallel", 0, "runs at once (default: one per core)")
 	f.BoolVar(&o.real, "real", false, "use the wall clock and loopback sockets instead of virtual time")
 	f.StringVar(&o.format, "format", "table", "table, json, markdown or html")
+	f.BoolVar(&o.wide, "wide", false, "the table with every column (the default fits 120 columns)")
 	f.StringVar(&o.out, "out", "", `write the result to FILE ("-" or none: standard output), replacing it only once complete`)
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
@@ -71,6 +72,9 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 	}
 	if err := checkFormat(o.format, compare.Formats); err != nil {
 		return err
+	}
+	if o.wide && o.format == "table" {
+		o.format = "wide"
 	}
 	if err := checkPaths([]pathArg{scenarioInput(o.scenario)}, []pathArg{{"--out", o.out}}); err != nil {
 		return err
