@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ratelab/ratelab/analysis"
 	"github.com/ratelab/ratelab/internal/table"
@@ -46,28 +45,6 @@ func (r *Row) narrowCells() []string {
 
 // legend explains the narrow table's units and what it leaves out.
 const legend = "success: operations that succeeded; goodput: successful operations per second; amplification: requests per operation ÷ the fewest it needs; 429s: share of attempts; p99: operation latency; last done: when the last operation finished; a ± b: mean and standard deviation over seeds; --wide shows every column"
-
-// wrap breaks s between words so no line is longer than width runes
-// (a longer word stands on a line of its own).
-func wrap(s string, width int) string {
-	var b strings.Builder
-	n := 0
-	for i, word := range strings.Fields(s) {
-		k := utf8.RuneCountInString(word)
-		switch {
-		case i == 0:
-		case n+1+k > width:
-			b.WriteString("\n")
-			n = 0
-		default:
-			b.WriteString(" ")
-			n++
-		}
-		b.WriteString(word)
-		n += k
-	}
-	return b.String()
-}
 
 func header() []string {
 	return []string{"#", "strategy", "success", "attempt success", "goodput ops/s", "efficiency", "amplification", "429 ratio", "p99 latency", "drain", "premature", "writes", "last done"}
@@ -137,7 +114,7 @@ func (res *Result) Write(w io.Writer, format string) error {
 			lines = append([]string{legend}, lines...)
 		}
 		for _, l := range lines {
-			fmt.Fprintln(w, wrap(l, 100))
+			fmt.Fprintln(w, table.Wrap(l, 100))
 		}
 		return nil
 	case "json":

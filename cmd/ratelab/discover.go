@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
 	"github.com/ratelab/ratelab/discover"
+	"github.com/ratelab/ratelab/internal/table"
 	"github.com/ratelab/ratelab/scenarios"
 	"github.com/ratelab/ratelab/target"
 )
@@ -138,7 +138,7 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 }
 
 func discoverTable(w io.Writer, res *discover.Result) error {
-	t := tablewriter.NewWriter(w)
+	t := table.New(w)
 	t.Header("route", "algorithm", "limit", "confidence", "scope", "shares with", "Retry-After (0 / rounded down / missing of seen)", "unseen")
 	for _, f := range res.Findings {
 		lim := "—"

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
+	"github.com/ratelab/ratelab/internal/table"
 	"github.com/ratelab/ratelab/internal/version"
 	"github.com/ratelab/ratelab/mockgateway/limit"
 	"github.com/ratelab/ratelab/probe"
@@ -278,7 +278,7 @@ func probeDetails(p probe.Progress) []string {
 func printSummary(out io.Writer, scenario string, res *probe.Result) {
 	s := res.Summary
 	fmt.Fprintf(out, "scenario %s · strategy %s · target %s\n", scenario, res.Strategy, res.Target)
-	t := tablewriter.NewWriter(out)
+	t := table.New(out)
 	t.Header("metric", "value")
 	rows := [][]string{
 		{"operations", fmt.Sprintf("%d (%d ok, %d failed, %d unfinished)", s.Ops, s.Succeeded, s.Failed, s.Unfinished)},

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
+	"github.com/ratelab/ratelab/internal/table"
 	"github.com/ratelab/ratelab/scenarios"
 )
 
@@ -35,7 +35,7 @@ work anywhere a scenario file does.`,
 				}
 				return nil
 			}
-			t := tablewriter.NewWriter(c.OutOrStdout())
+			t := table.New(c.OutOrStdout())
 			t.Header("name", "description")
 			for _, n := range scenarios.Names() {
 				s, err := scenarios.Embedded(n)

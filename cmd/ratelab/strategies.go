@@ -5,9 +5,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
+	"github.com/ratelab/ratelab/internal/table"
 	"github.com/ratelab/ratelab/probe/strategy"
 )
 
@@ -19,12 +19,12 @@ func newStrategiesCmd() *cobra.Command {
 	var names bool
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List every retry strategy with its formula and parameters",
-		Long: `List every retry strategy with its formula and parameters.
-
-In formulas n is the retry number (1 on the first retry), RA the parsed
-Retry-After, U(a,b) a uniform draw. Set parameters in a scenario's
-workload.params or with --param NAME=VALUE.`,
+		Short: "List every retry strategy with its behaviour and parameters",
+		Long: `List every retry strategy with its behaviour and its parameters' defaults,
+in a table that fits 120 columns. 'ratelab strategies show NAME' gives one
+strategy's formula, the state it keeps per operation and per client, and
+its source. Set parameters in a scenario's workload.params or with
+--param NAME=VALUE.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if names {
@@ -33,18 +33,22 @@ workload.params or with --param NAME=VALUE.`,
 				}
 				return nil
 			}
-			t := tablewriter.NewWriter(c.OutOrStdout())
+			t := table.New(c.OutOrStdout())
 			t.Header("strategy", "behaviour", "parameters (default)")
 			for _, in := range strategy.Infos() {
 				var ps []string
 				for _, p := range in.Params {
 					ps = append(ps, fmt.Sprintf("%s=%s", p.Name, p.Default))
 				}
-				if err := t.Append(in.Name, in.Summary+"\n"+in.Formula, strings.Join(ps, "\n")); err != nil {
+				if err := t.Append(in.Name, table.Wrap(in.Summary, 60), table.Wrap(strings.Join(ps, " "), 28)); err != nil {
 					return err
 				}
 			}
-			return t.Render()
+			if err := t.Render(); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintln(c.OutOrStdout(), "ratelab strategies show NAME gives a strategy's formula, its state and its source.")
+			return err
 		},
 	}
 	list.Flags().BoolVar(&names, "names", false, "print only the names, one per line (for scripts)")

@@ -5,6 +5,8 @@ package table
 
 import (
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -16,4 +18,26 @@ func New(w io.Writer) *tablewriter.Table {
 		WithHeaderAutoFormat(tw.Off).
 		WithHeaderAlignment(tw.AlignLeft).
 		Build()))
+}
+
+// Wrap breaks s between words so no line is longer than width runes (a
+// longer word stands on a line of its own).
+func Wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, word := range strings.Fields(s) {
+		k := utf8.RuneCountInString(word)
+		switch {
+		case i == 0:
+		case n+1+k > width:
+			b.WriteString("\n")
+			n = 0
+		default:
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(word)
+		n += k
+	}
+	return b.String()
 }

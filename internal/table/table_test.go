@@ -22,3 +22,22 @@ func TestHeadersAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// TestWrap: lines break between words at the width; a longer word stands
+// alone.
+func TestWrap(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"a bb ccc dddd", 6, "a bb\nccc\ndddd"},
+		{"  spaced   out  ", 20, "spaced out"},
+		{"tiny enormousword tiny", 5, "tiny\nenormousword\ntiny"},
+		{"±±± ±±±", 7, "±±± ±±±"},
+	} {
+		if got := Wrap(c.in, c.width); got != c.want {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
+		}
+	}
+}
