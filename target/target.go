@@ -151,6 +151,11 @@ func (s *Spec) Check() (live bool, err error) {
 		// it would be written everywhere, so it is refused, unshown.
 		return false, Usagef("--target %s: credentials in the URL are refused (they would be written to logs and reports); give them in GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET", withoutUserinfo(s.URL))
 	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		// A query can carry a token (?access_token=…), and the URL is
+		// written to every header and report.
+		return false, Usagef("--target %s://%s%s: give the API's base URL without a query or fragment", u.Scheme, u.Host, u.Path)
+	}
 	loopback := isLoopback(u.Hostname())
 	if u.Scheme == "http" && !loopback && !s.Insecure {
 		return false, Usagef("--target %s: plain http to a non-loopback host would send credentials in clear; use https or --insecure", u.Host)
@@ -210,19 +215,17 @@ func (s *Spec) httpClient() *http.Client {
 	return &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}}
 }
 
-// withoutUserinfo is raw with anything between its scheme and an "@" in
-// its authority removed, for error messages: it works on strings that do
-// not parse as URLs too.
+// withoutUserinfo is raw with everything between its scheme and its last
+// "@" removed, for error messages. It works on strings that do not parse
+// as URLs too, where a password may hold "/", "?" or "#": cutting at the
+// last "@" of the whole string may also drop part of a path, never a
+// secret.
 func withoutUserinfo(raw string) string {
 	_, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		rest = raw
 	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndex(rest[:end], "@")
+	at := strings.LastIndex(rest, "@")
 	if at < 0 {
 		return raw
 	}
