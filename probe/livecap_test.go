@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -77,12 +78,20 @@ func TestURLTargetListingHonoursRetryAfter(t *testing.T) {
 		}
 		next.ServeHTTP(w, r)
 	})
-	res, err := Probe(context.Background(), Options{Scenario: sc, Target: spec, Ops: 3, Concurrency: 1})
+	var log bytes.Buffer
+	res, err := Probe(context.Background(), Options{Scenario: sc, Target: spec, Ops: 3, Concurrency: 1, MaxDuration: time.Minute, Log: &log})
 	if err != nil || res.Summary.Succeeded != 3 {
 		t.Fatalf("a 429 on the listing: %v %+v", err, res)
 	}
 	if len(lists) != 2 || lists[1].Sub(lists[0]) < time.Second {
 		t.Fatalf("listings at %v: want a second one after Retry-After: 1", lists)
+	}
+	// The listing's wait is part of --max-duration: the run gets the rest.
+	var h struct {
+		MaxDuration int64 `json:"max_duration_ns"`
+	}
+	if err := json.Unmarshal(bytes.SplitN(log.Bytes(), []byte("\n"), 2)[0], &h); err != nil || h.MaxDuration > int64(59*time.Second) {
+		t.Fatalf("the run was given %v of a 1m --max-duration after a 1 s listing wait (%v)", time.Duration(h.MaxDuration), err)
 	}
 
 	lists, retryAfter = nil, "3600"

@@ -77,8 +77,10 @@ type Result struct {
 	Strategy string
 }
 
-// Probe runs the options' workload and returns the summary.
-func Probe(ctx context.Context, o Options) (*Result, error) {
+// Probe runs the options' workload and returns the summary. An error
+// closing the target (its gateway's access log could not be written) is
+// the run's error too.
+func Probe(ctx context.Context, o Options) (res *Result, err error) {
 	if err := o.resolve(); err != nil {
 		return nil, err
 	}
@@ -99,7 +101,11 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer t.Close(context.WithoutCancel(ctx))
+	defer func() {
+		if cerr := t.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
+			err = fmt.Errorf("probe: closing the target: %w", cerr)
+		}
+	}()
 	var budget *client.Budget
 	if t.Gateway == nil {
 		// A URL target counts every request against the cap: logins and
@@ -108,8 +114,16 @@ func Probe(ctx context.Context, o Options) (*Result, error) {
 	}
 	agents := o.agents(t, budget)
 	if work == nil {
+		listed := t.Clock.Now()
 		if work, err = o.generate(ctx, t, agents[0].Client); err != nil {
 			return nil, err
+		}
+		if t.Gateway == nil {
+			// The listing's time, throttled waits included, is part of
+			// the run's --max-duration.
+			if o.MaxDuration -= t.Clock.Now().Sub(listed); o.MaxDuration <= 0 {
+				return nil, fmt.Errorf("probe: listing users took the whole --max-duration; give work with --input")
+			}
 		}
 	}
 	cfg := o.config(t, agents, work)
