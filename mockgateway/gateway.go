@@ -14,6 +14,7 @@
 package mockgateway
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -328,10 +329,19 @@ func (s *Server) readBody(rc *reqCtx) bool {
 	}
 	var body []byte
 	var err error
-	if n := rc.r.ContentLength; n > 0 {
-		// The length is known and within the maximum: one allocation.
+	if n := rc.r.ContentLength; n > 0 && n <= preallocBody {
+		// The length is known and small: one allocation.
 		body = make([]byte, n)
 		_, err = io.ReadFull(rc.r.Body, body)
+	} else if n > 0 {
+		// A large declared length is believed only as the bytes arrive:
+		// a client sending headers alone must not pin n bytes per
+		// connection until the read times out.
+		buf := bytes.NewBuffer(make([]byte, 0, preallocBody))
+		if _, err = io.CopyN(buf, rc.r.Body, n); err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		body = buf.Bytes()
 	} else {
 		body, err = io.ReadAll(http.MaxBytesReader(rc.w, rc.r.Body, maxBytes))
 	}
@@ -343,6 +353,10 @@ func (s *Server) readBody(rc *reqCtx) bool {
 	rc.body = body
 	return true
 }
+
+// preallocBody is the most of a declared Content-Length allocated before
+// the body arrives.
+const preallocBody = 64 << 10
 
 // bodyError answers a request whose body could not be read: 413 when it
 // exceeds maxBytes, 408 when reading it outlasted the server's read

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +187,28 @@ func TestBodyReadErrors(t *testing.T) {
 		if got := h.s.Requests(); got != uint64(i+1) {
 			t.Errorf("%s: %d records after %d requests", c.name, got, i+1)
 		}
+	}
+}
+
+// TestDeclaredLengthIsNotPreallocated: a request that declares a large
+// Content-Length and sends a few bytes costs what it sent, not what it
+// declared (a client sending headers alone on many connections must not
+// pin the maximum body on each until the read times out).
+func TestDeclaredLengthIsNotPreallocated(t *testing.T) {
+	h := newHarness(t, strings.Replace(fmt.Sprintf(testScenario, ""), "request_bytes_max: 1000", "request_bytes_max: 50000000", 1))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 4 {
+		r := httptest.NewRequest("POST", "/oauth/token", nil)
+		r.Body, r.ContentLength = io.NopCloser(&failingBody{`{"ver`, io.ErrUnexpectedEOF}), 40_000_000
+		w := httptest.NewRecorder()
+		h.s.ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest {
+			t.Fatalf("%d, want 400: %s", w.Code, w.Body)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+		t.Fatalf("four 5-byte bodies declaring 40 MB allocated %d MB", got>>20)
 	}
 }
