@@ -36,8 +36,10 @@ type Scheduler interface {
 
 // Queue is a FIFO lock: participants get it in the order they asked.
 type Queue interface {
-	// Lock waits for the caller's turn. It returns ctx's error, without
-	// the lock, when ctx ends first.
+	// Lock waits for the caller's turn. On the wall clock it returns
+	// ctx's error, without the lock, when ctx ends first. In virtual time
+	// nothing happens between wake-ups, so a waiter is woken only by
+	// Unlock and returns nil with the lock; callers check ctx after it.
 	Lock(ctx context.Context) error
 	// Unlock hands the lock to the longest waiter.
 	Unlock()

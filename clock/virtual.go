@@ -287,7 +287,7 @@ func (q *virtualQueue) Lock(ctx context.Context) error {
 	q.waiters = append(q.waiters, w)
 	if len(c.queue) == 0 {
 		// The holder may only sleep on the clock while it holds the lock.
-		panic("probe: virtual queue: the lock's holder is not on the clock")
+		panic("clock: virtual queue: the lock's holder is not on the clock")
 	}
 	next := c.popLocked()
 	c.mu.Unlock()

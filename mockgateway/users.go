@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ratelab/ratelab/clock"
 )
 
 // User is a Genesys Cloud User as GET /api/v2/users/{id} returns it.
@@ -170,6 +172,11 @@ var userSets struct {
 // userSetFor returns the population for k, generating it when it is not
 // cached, and evicting the oldest populations past maxCachedUsers.
 func userSetFor(k usersKey) *userSet {
+	if !k.now.Equal(clock.Epoch) {
+		// Only virtual runs, which all start at the epoch, meet the same
+		// population again; a real-time gateway's start is its own.
+		return generateUsers(k)
+	}
 	c := &userSets
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -39,7 +39,10 @@ import (
 type Outcome struct {
 	// Now is when the attempt finished.
 	Now time.Time
-	// Attempt is the attempt number that just finished; 1 is the first.
+	// Attempt counts the operation's retryable failures so far, this
+	// outcome's included: 0 after a first-try success, 1 after the first
+	// failure, so it is the retry number n of the backoff formulas. Steps
+	// that succeed (the read before a write) do not count.
 	Attempt int
 	// Status is the HTTP status; 0 for a transport error or a local
 	// rejection.
