@@ -21,28 +21,53 @@ type Options struct {
 // When exactly one access log is given with attempt logs of the same
 // scenario, each attempt log is joined with it by correlation id: its
 // hints are compared with the gateway's true waits, and it reports the
-// gateway's per-bucket view and background load.
+// gateway's per-bucket view and background load. Each file is opened and
+// read once, so named pipes work as files do.
 func Analyze(paths []string, o Options) ([]*Run, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("analysis: no logs given")
 	}
-	files, readers, kinds, err := openLogs(paths)
+	logs := make([]Log, 0, len(paths))
 	defer func() {
-		for _, f := range files {
-			f.Close()
+		for _, l := range logs {
+			l.R.(io.Closer).Close()
 		}
 	}()
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("analysis: %w", err)
+		}
+		logs = append(logs, Log{Name: filepath.Base(p), R: f})
+	}
+	return AnalyzeLogs(logs, o)
+}
+
+// Log is a log to analyse: its name in the results and in errors, and
+// what it reads from.
+type Log struct {
+	Name string
+	R    io.Reader
+}
+
+// AnalyzeLogs is Analyze on logs that are already open (standard input,
+// a pipe): each is read once, through to its end.
+func AnalyzeLogs(logs []Log, o Options) ([]*Run, error) {
+	if len(logs) == 0 {
+		return nil, errors.New("analysis: no logs given")
+	}
+	readers, kinds, err := sniffLogs(logs)
 	if err != nil {
 		return nil, err
 	}
 	access := map[int]*accumulator{}
-	for i, p := range paths {
+	for i, l := range logs {
 		if kinds[i] != record.Access {
 			continue
 		}
-		a := newAccumulator(filepath.Base(p))
+		a := newAccumulator(l.Name)
 		a.truthMap = map[string]int64{}
-		_, skipped, err := record.Stream(filepath.Base(p), readers[i], a, o.Read)
+		_, skipped, err := record.Stream(l.Name, readers[i], a, o.Read)
 		if err != nil {
 			return nil, err
 		}
@@ -55,17 +80,17 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 			join = a
 		}
 	}
-	runs := make([]*Run, 0, len(paths))
-	for i, p := range paths {
+	runs := make([]*Run, 0, len(logs))
+	for i, l := range logs {
 		if a, ok := access[i]; ok {
 			runs = append(runs, a.finish())
 			continue
 		}
-		a := newAccumulator(filepath.Base(p))
+		a := newAccumulator(l.Name)
 		if join != nil {
 			a.truth = join.truthMap
 		}
-		_, skipped, err := record.Stream(filepath.Base(p), readers[i], a, o.Read)
+		_, skipped, err := record.Stream(l.Name, readers[i], a, o.Read)
 		if err != nil {
 			return nil, err
 		}
@@ -81,27 +106,21 @@ func Analyze(paths []string, o Options) ([]*Run, error) {
 	return runs, nil
 }
 
-// openLogs opens each log once and reads its kind from its header. It
-// returns a reader per log that starts at the log's first byte again (what
-// the header read consumed, then the rest), so pipes work as files do.
-// The caller closes the files, also on error.
-func openLogs(paths []string) ([]*os.File, []io.Reader, []record.Kind, error) {
-	files := make([]*os.File, 0, len(paths))
-	readers := make([]io.Reader, len(paths))
-	kinds := make([]record.Kind, len(paths))
-	for i, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return files, nil, nil, fmt.Errorf("analysis: %w", err)
-		}
-		files = append(files, f)
+// sniffLogs reads each log's kind from its header and returns a reader
+// per log that starts at its first byte again: what the header read
+// consumed, then the rest.
+func sniffLogs(logs []Log) ([]io.Reader, []record.Kind, error) {
+	readers := make([]io.Reader, len(logs))
+	kinds := make([]record.Kind, len(logs))
+	for i, l := range logs {
 		var read bytes.Buffer
-		if kinds[i], err = record.Sniff(filepath.Base(p), io.TeeReader(f, &read)); err != nil {
-			return files, nil, nil, err
+		k, err := record.Sniff(l.Name, io.TeeReader(l.R, &read))
+		if err != nil {
+			return nil, nil, err
 		}
-		readers[i] = io.MultiReader(&read, f)
+		kinds[i], readers[i] = k, io.MultiReader(&read, l.R)
 	}
-	return files, readers, kinds, nil
+	return readers, kinds, nil
 }
 
 // NewVisitor returns a Visitor that analyses the records it is given, and

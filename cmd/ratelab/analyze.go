@@ -127,12 +127,12 @@ func runAnalyze(stdin io.Reader, stdout io.Writer, files []string, o analyzeOpts
 	if err != nil {
 		return err
 	}
-	paths, cleanup, err := spoolStreams(stdin, files)
+	logs, closeLogs, err := openLogs(stdin, files)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	runs, err := analysis.Analyze(paths, analysis.Options{Read: record.Options{Lenient: o.lenient}})
+	defer closeLogs()
+	runs, err := analysis.AnalyzeLogs(logs, analysis.Options{Read: record.Options{Lenient: o.lenient}})
 	if err != nil {
 		return usage(err)
 	}
@@ -158,63 +158,30 @@ func writeReport(stdout io.Writer, flag, path, format string, rep *analysis.Repo
 	return nil
 }
 
-// spoolStreams returns paths for the logs named in files, each opened
-// once: "-" (standard input) and anything that is not a regular file (a
-// pipe, <(process substitution)) are read once into a temporary file
-// named after them, since the analysis reads a log more than once. Call
-// cleanup when done.
-func spoolStreams(stdin io.Reader, files []string) (paths []string, cleanup func(), err error) {
-	dir := ""
-	cleanup = func() {
-		if dir != "" {
-			os.RemoveAll(dir)
+// openLogs opens the logs named in files, each once: "-" is standard
+// input, anything else a file, pipe or <(process substitution). Call
+// closeLogs when done.
+func openLogs(stdin io.Reader, files []string) (logs []analysis.Log, closeLogs func(), err error) {
+	var opened []*os.File
+	closeLogs = func() {
+		for _, f := range opened {
+			f.Close()
 		}
 	}
-	for _, f := range files {
-		src, name := stdin, "stdin"
-		if f != stdio {
-			if st, err := os.Stat(f); err != nil || st.Mode().IsRegular() {
-				paths = append(paths, f) // the analysis names a missing file
-				continue
-			}
-			file, err := os.Open(f)
-			if err != nil {
-				cleanup()
-				return nil, nil, usage(err)
-			}
-			defer file.Close()
-			src, name = file, filepath.Base(f)
+	for _, name := range files {
+		if name == stdio {
+			logs = append(logs, analysis.Log{Name: "stdin", R: stdin})
+			continue
 		}
-		if dir == "" {
-			if dir, err = os.MkdirTemp("", "ratelab-analyze-"); err != nil {
-				return nil, nil, err
-			}
+		f, err := os.Open(name)
+		if err != nil {
+			closeLogs()
+			return nil, nil, usage(fmt.Errorf("analysis: %w", err))
 		}
-		p := filepath.Join(dir, fmt.Sprint(len(paths)), name)
-		if err := copyTo(p, src); err != nil {
-			cleanup()
-			return nil, nil, fmt.Errorf("reading %s: %w", f, err)
-		}
-		paths = append(paths, p)
+		opened = append(opened, f)
+		logs = append(logs, analysis.Log{Name: filepath.Base(name), R: f})
 	}
-	return paths, cleanup, nil
-}
-
-// copyTo writes everything r gives into a new file p (its directory
-// created too).
-func copyTo(p string, r io.Reader) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	f, err := os.Create(p)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return logs, closeLogs, nil
 }
 
 // verdictError is a run failure (exit 1) listing failed assertions.
