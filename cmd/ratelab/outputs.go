@@ -91,7 +91,7 @@ func checkWritable(o pathArg) error {
 		if err != nil {
 			return usage(fmt.Errorf("%s: %w", o.flag, err))
 		}
-		return f.Close()
+		f.Close()
 	case !errors.Is(err, fs.ErrNotExist):
 		return usage(fmt.Errorf("%s: %w", o.flag, err))
 	}
@@ -99,7 +99,14 @@ func checkWritable(o pathArg) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usagef("%s %s: directory %s does not exist", o.flag, o.path, dir)
 	}
-	return nil
+	// Reports are written beside their path and renamed into place, so
+	// the directory must take a new file, not only the file its writes.
+	probe, err := os.CreateTemp(dir, ".ratelab-check-*")
+	if err != nil {
+		return usage(fmt.Errorf("%s %s: cannot write in %s: %w", o.flag, o.path, dir, err))
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // writeAtomic writes a report to path through write: into a temporary file
