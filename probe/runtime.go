@@ -41,7 +41,8 @@ const (
 // With procs 0 the target is ParallelGCPercent and, unless GOMEMLIMIT is
 // set, the heap's soft limit ParallelMemoryLimit.
 //
-// Every setting is process-wide, so only commands and benchmarks call it.
+// Every setting is process-wide, so only commands and benchmarks call it,
+// once at a time: two overlapping calls would restore in the wrong order.
 func TuneRuntime(procs int) (restore func()) {
 	prevGC, prevProcs, prevLimit := -1, 0, int64(-1)
 	gc := SimulationGCPercent
