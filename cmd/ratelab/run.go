@@ -145,6 +145,7 @@ type runPlan struct {
 	logPaths    []string
 	cleanup     func()
 	commandLine string
+	client      string // CMD's name, argv[0]
 }
 
 // repetition is one run of the client against a fresh gateway.
@@ -212,7 +213,7 @@ func planRun(argv []string, o runOpts) (*runPlan, error) {
 			return nil, err
 		}
 	}
-	p := &runPlan{sc: sc, cleanup: func() {}, commandLine: strings.Join(argv, " ")}
+	p := &runPlan{sc: sc, cleanup: func() {}, commandLine: strings.Join(argv, " "), client: argv[0]}
 	if p.asserts, err = parseAssertions(o.asserts, nil); err != nil {
 		return nil, err
 	}
@@ -341,9 +342,9 @@ func (rp *repetition) problems(cmd string, o runOpts) []string {
 	return out
 }
 
-// gateError is the run's failure (exit 1): every problem of every
-// repetition, or nil when all passed.
-func gateError(cmd string, o runOpts, reps []*repetition) error {
+// gateProblems is every problem of every repetition, each named by its
+// repetition when there are several.
+func gateProblems(cmd string, o runOpts, reps []*repetition) []string {
 	var lines []string
 	for _, rp := range reps {
 		for _, p := range rp.problems(cmd, o) {
@@ -353,6 +354,13 @@ func gateError(cmd string, o runOpts, reps []*repetition) error {
 			lines = append(lines, p)
 		}
 	}
+	return lines
+}
+
+// gateError is the run's failure (exit 1): every problem of every
+// repetition, or nil when all passed.
+func gateError(cmd string, o runOpts, reps []*repetition) error {
+	lines := gateProblems(cmd, o, reps)
 	switch len(lines) {
 	case 0:
 		return nil
@@ -417,7 +425,7 @@ func writeRunReports(stderr io.Writer, o runOpts, p *runPlan, rep *analysis.Repo
 	if err := rep.Write(stderr, "table"); err != nil {
 		return err
 	}
-	writeGate(stderr, false, o, reps)
+	writeGate(stderr, false, p.client, o, reps)
 	if o.report != "" {
 		format := reportFormat(o.report, o.format)
 		err := writeAtomic(stderr, "--report", o.report, func(w io.Writer) error {
@@ -425,7 +433,7 @@ func writeRunReports(stderr io.Writer, o runOpts, p *runPlan, rep *analysis.Repo
 				return err
 			}
 			if format == "markdown" || format == "md" || format == "table" {
-				writeGate(w, format != "table", o, reps)
+				writeGate(w, format != "table", p.client, o, reps)
 			}
 			return nil
 		})
@@ -445,8 +453,9 @@ func writeRunReports(stderr io.Writer, o runOpts, p *runPlan, rep *analysis.Repo
 // writeGate writes what the gate adds to the analysis: scenario
 // assertions it skipped, repetitions where the limit never bit, and with
 // --repeat each repetition's outcome and the spread of every asserted
-// metric. md selects Markdown over plain lines.
-func writeGate(w io.Writer, md bool, o runOpts, reps []*repetition) {
+// metric. md selects Markdown over plain lines, and adds the verdict (on
+// standard error it is ratelab's last line).
+func writeGate(w io.Writer, md bool, cmd string, o runOpts, reps []*repetition) {
 	say := func(s string) { fmt.Fprintln(w, "ratelab run: "+s) }
 	if md {
 		fmt.Fprintf(w, "\n## ratelab run gate\n\n")
@@ -476,6 +485,17 @@ func writeGate(w io.Writer, md bool, o runOpts, reps []*repetition) {
 	if len(reps) > 1 {
 		writeSpread(w, md, reps)
 	}
+	if md {
+		problems := gateProblems(cmd, o, reps)
+		if len(problems) == 0 {
+			fmt.Fprintf(w, "\n**The gate passed.**\n")
+			return
+		}
+		fmt.Fprintf(w, "\n**The gate failed:**\n\n")
+		for _, p := range problems {
+			fmt.Fprintf(w, "- %s\n", strings.ReplaceAll(p, "\n", " "))
+		}
+	}
 }
 
 // skipReason says why an assertion could not be evaluated.
@@ -496,7 +516,7 @@ func spread(reps []*repetition) []spreadRow {
 	rows := []spreadRow{{name: "client time (s)"}, {name: "requests"}, {name: "429s served"}}
 	index := map[string]int{}
 	for _, rp := range reps {
-		rows[0].values = append(rows[0].values, rp.client.Seconds())
+		rows[0].values = append(rows[0].values, rp.client.Round(time.Millisecond).Seconds())
 		rows[1].values = append(rows[1].values, float64(rp.requests))
 		rows[2].values = append(rows[2].values, float64(rp.throttled))
 		for _, v := range rp.verdicts {
