@@ -112,7 +112,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&o.log, "log", "", "keep the gateway's access log in FILE (with --repeat: FILE with the run's number before the extension, access.1.jsonl, …)")
 	f.IntVar(&o.repeat, "repeat", 1, "run CMD N times, each against a fresh gateway; every run must pass")
 	f.BoolVar(&o.requireThrottling, "require-throttling", false, "fail a run in which no 429 was served (the scenario's limit never bit)")
-	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "stop CMD after this long")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "stop CMD after this long (each run, with --repeat)")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "time between SIGTERM and SIGKILL for CMD and what it started")
 	f.Uint64Var(&o.seed, "seed", 0, "seed (0: the scenario's)")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
@@ -411,7 +411,10 @@ func serveClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o
 	if err := gw.Close(sctx); err != nil {
 		return runErr, timedOut, fmt.Errorf("stopping the gateway: %w", err)
 	}
-	if startErr != nil {
+	switch {
+	case startErr != nil && ctx.Err() != nil:
+		return nil, false, context.Cause(ctx) // interrupted before CMD started
+	case startErr != nil:
 		return nil, false, usage(fmt.Errorf("cannot start the client: %w", startErr))
 	}
 	return runErr, timedOut, logf.Sync()
