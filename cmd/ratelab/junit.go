@@ -100,7 +100,7 @@ func junitRepetition(p *runPlan, o runOpts, rp *repetition, n int) junitSuite {
 	s := junitSuite{
 		Name:      "ratelab " + p.sc.Name,
 		Time:      seconds(rp.client + rp.analysed),
-		Timestamp: time.Now().UTC().Format("2006-01-02T15:04:05"),
+		Timestamp: rp.started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: []junitProperty{
 			{"scenario", p.sc.Name}, {"command", p.commandLine},
 			{"ratelab", version.String()}, {"log", rp.run.File},

@@ -151,6 +151,7 @@ type runPlan struct {
 // repetition is one run of the client against a fresh gateway.
 type repetition struct {
 	n        int
+	started  time.Time
 	run      *analysis.Run
 	runErr   error
 	timedOut bool
@@ -273,7 +274,7 @@ func runOnce(ctx context.Context, stdout, stderr io.Writer, argv []string, o run
 	if err != nil {
 		return nil, err
 	}
-	rp := &repetition{runErr: runErr, timedOut: timedOut, client: time.Since(start)}
+	rp := &repetition{started: start, runErr: runErr, timedOut: timedOut, client: time.Since(start)}
 	start = time.Now()
 	runs, err := analysis.Analyze([]string{logPath}, analysis.Options{})
 	if err != nil {
