@@ -28,12 +28,15 @@ bench: ## run the benchmarks and bench scripts, printing ratios against same-run
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	@for s in bench/*.sh; do bash "$$s" || exit 1; done
 
-examples: build ## gate the Python example pair with ratelab run: the seed-style loop must fail, the fixed one pass
-	@echo "== examples/python/naive_sync.py must fail the seed-eu-identity gate =="
-	@if ./bin/ratelab run --scenario seed-eu-identity -- $(PYTHON) examples/python/naive_sync.py; then \
-	  echo "naive_sync.py passed the gate, but it retries at once on Retry-After: 0"; exit 1; fi
-	@echo "== examples/python/fixed_sync.py must pass it =="
-	./bin/ratelab run --scenario seed-eu-identity -- $(PYTHON) examples/python/fixed_sync.py
+examples: build ## gate the Python example pair with ratelab run: the seed-style loop must fail on its immediate retries, the fixed one pass with its retries exercised
+	@echo "== examples/python/naive_sync.py must fail the seed-eu-identity gate on immediate_retries =="
+	@out=$$(mktemp); ./bin/ratelab run --scenario seed-eu-identity --require-throttling -- $(PYTHON) examples/python/naive_sync.py >$$out 2>&1; \
+	  code=$$?; cat $$out; \
+	  if [ $$code -ne 1 ] || ! grep -q 'immediate_retries == 0 on .*: observed [1-9]' $$out; then rm -f $$out; \
+	    echo "naive_sync.py: exit $$code, want 1 with a failed immediate_retries == 0 (it retries at once on Retry-After: 0)"; exit 1; fi; \
+	  rm -f $$out
+	@echo "== examples/python/fixed_sync.py must pass it, with 429s served so that its retries are tested =="
+	./bin/ratelab run --scenario seed-eu-identity --require-throttling -- $(PYTHON) examples/python/fixed_sync.py
 
 sdk-check: build ## compare the Go SDK and urllib3 (as the Python SDK sets it) with sdk-go and sdk-python; downloads the SDK, not in CI
 	bash examples/sdkcheck/check.sh

@@ -5,6 +5,7 @@ package ci
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -50,7 +51,42 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 			t.Errorf("step without uses or run: %v", step)
 		}
 	}
-	mustContain(t, "github-actions.yml", text, "go install github.com/ratelab/ratelab/cmd/ratelab@", "ratelab run --scenario", "--junit", "$GITHUB_STEP_SUMMARY")
+	mustContain(t, "github-actions.yml", text, "go install \"github.com/ratelab/ratelab/cmd/ratelab@${RATELAB_VERSION}\"", "ratelab run --scenario", "--junit", "$GITHUB_STEP_SUMMARY", "--repeat", "--require-throttling")
+	if perms, _ := doc["permissions"].(map[string]any); perms["checks"] != "write" {
+		t.Errorf("permissions %v: the test-results check run needs checks: write", doc["permissions"])
+	}
+	// The JUnit file is shown as test results by a reporter action pinned to
+	// a release, reading the file ratelab writes.
+	reporter := false
+	for _, s := range steps {
+		step := s.(map[string]any)
+		uses, _ := step["uses"].(string)
+		if !strings.HasPrefix(uses, "mikepenz/action-junit-report@") {
+			continue
+		}
+		reporter = true
+		if !regexp.MustCompile(`@v\d+\.\d+\.\d+$`).MatchString(uses) {
+			t.Errorf("%s is not pinned to a release", uses)
+		}
+		if with := step["with"].(map[string]any); with["report_paths"] != "ratelab-junit.xml" {
+			t.Errorf("reporter reads %v", with["report_paths"])
+		}
+	}
+	if !reporter {
+		t.Error("no step shows the JUnit file as test results")
+	}
+}
+
+// TestVersionPinned: the examples install a pinned ratelab, never @latest,
+// through the RATELAB_VERSION the README documents.
+func TestVersionPinned(t *testing.T) {
+	for _, path := range []string{"github-actions.yml", "gitlab-ci.yml"} {
+		_, text := load(t, path)
+		if strings.Contains(text, "@latest") {
+			t.Errorf("%s installs @latest", path)
+		}
+		mustContain(t, path, text, "RATELAB_VERSION: ", "cmd/ratelab@${RATELAB_VERSION}")
+	}
 }
 
 func TestGitLabJob(t *testing.T) {
@@ -66,5 +102,5 @@ func TestGitLabJob(t *testing.T) {
 	if reports["junit"] != "ratelab-junit.xml" {
 		t.Errorf("junit report %v", reports["junit"])
 	}
-	mustContain(t, "gitlab-ci.yml", text, "go install github.com/ratelab/ratelab/cmd/ratelab@", "ratelab run --scenario")
+	mustContain(t, "gitlab-ci.yml", text, "go install \"github.com/ratelab/ratelab/cmd/ratelab@${RATELAB_VERSION}\"", "ratelab run --scenario")
 }
