@@ -14,15 +14,18 @@ import (
 
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
-		sig := <-sigs
-		// The run stops and writes its records; a second Ctrl-C gets the
-		// default behaviour and stops the process at once.
-		signal.Stop(sigs)
-		s, _ := sig.(syscall.Signal)
+		// The first signal stops the run, which writes its records.
+		s, _ := (<-sigs).(syscall.Signal)
 		cancel(interrupted{s})
+		// A second one stops the process at once, with the clients
+		// `ratelab run` started (the terminal's signal does not reach
+		// their process groups).
+		s, _ = (<-sigs).(syscall.Signal)
+		killClients()
+		os.Exit(128 + int(s))
 	}()
 	os.Exit(execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

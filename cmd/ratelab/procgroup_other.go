@@ -15,3 +15,6 @@ func ownGroup(cmd *exec.Cmd, grace time.Duration) (reap func()) {
 	cmd.WaitDelay = grace
 	return func() {}
 }
+
+// killHard kills cmd at once.
+func killHard(cmd *exec.Cmd) { _ = cmd.Process.Kill() }

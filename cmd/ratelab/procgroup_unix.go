@@ -52,3 +52,6 @@ func signalGroup(cmd *exec.Cmd, sig syscall.Signal) error {
 }
 
 func groupExists(cmd *exec.Cmd) bool { return syscall.Kill(-cmd.Process.Pid, 0) == nil }
+
+// killHard kills cmd's whole process group at once.
+func killHard(cmd *exec.Cmd) { _ = signalGroup(cmd, syscall.SIGKILL) }

@@ -402,8 +402,10 @@ func serveClient(ctx context.Context, stdout, stderr io.Writer, argv []string, o
 	reap := ownGroup(cmd, o.grace)
 	startErr := cmd.Start()
 	if startErr == nil {
+		untrack := trackClient(cmd)
 		runErr = cmd.Wait()
 		reap()
+		untrack()
 	}
 	timedOut = errors.Is(cmdCtx.Err(), context.DeadlineExceeded)
 
