@@ -38,9 +38,15 @@ type accuracyRow struct {
 	trueSuccess, infSuccess  float64
 	trueAmp, infAmp          float64
 	trueOps, infOps, ambiguo int
+	infSuccessMin            float64
 }
 
-func runAccuracy(t *testing.T, name, strat string, seed uint64) accuracyRow {
+// reuse, when set, runs a scenario's work over one user with a given
+// number of operations and attempt cap, so one client's operations on one
+// user follow and overlap each other and some are abandoned.
+type reuse struct{ ops, maxAttempts int }
+
+func runAccuracy(t *testing.T, name, strat string, seed uint64, re *reuse) accuracyRow {
 	t.Helper()
 	sc, err := scenarios.Embedded(name)
 	if err != nil {
@@ -50,8 +56,13 @@ func runAccuracy(t *testing.T, name, strat string, seed uint64) accuracyRow {
 	if ops == 0 || ops > accuracyOps {
 		ops = accuracyOps
 	}
+	maxAttempts := 0
+	if re != nil {
+		sc.Workload.Users = 1
+		ops, maxAttempts = re.ops, re.maxAttempts
+	}
 	var gw, attempts bytes.Buffer
-	if _, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: strat, Seed: seed, Ops: ops,
+	if _, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: strat, Seed: seed, Ops: ops, MaxAttempts: maxAttempts,
 		Target: target.Spec{Virtual: true, GatewayLog: &gw}, Log: &attempts}); err != nil {
 		t.Fatalf("%s/%s/%d: %v", name, strat, seed, err)
 	}
@@ -68,7 +79,7 @@ func runAccuracy(t *testing.T, name, strat string, seed uint64) accuracyRow {
 	}
 	m, i := truth.Metrics, inf.Inferred
 	return accuracyRow{scenario: name, strategy: strat, seed: seed, trueSuccess: m.SuccessRate, infSuccess: i.SuccessRate,
-		trueAmp: m.Amplification, infAmp: i.Amplification, trueOps: m.Ops, infOps: i.Ops, ambiguo: i.Ambiguous}
+		trueAmp: m.Amplification, infAmp: i.Amplification, trueOps: m.Ops, infOps: i.Ops, ambiguo: i.Ambiguous, infSuccessMin: i.SuccessRateMin}
 }
 
 // TestInferenceAccuracy runs every embedded scenario with several
@@ -80,7 +91,7 @@ func TestInferenceAccuracy(t *testing.T) {
 	for _, name := range scenarios.Names() {
 		for _, strat := range accuracyStrategies {
 			for _, seed := range []uint64{1, 2} {
-				row := runAccuracy(t, name, strat, seed)
+				row := runAccuracy(t, name, strat, seed, nil)
 				rows = append(rows, row)
 				if why, ok := accuracyExcluded[name]; ok {
 					t.Logf("%s/%s/%d: excluded from the bounds (%s): success %.4f vs %.4f, amplification %.3f vs %.3f",
@@ -96,6 +107,7 @@ func TestInferenceAccuracy(t *testing.T) {
 			}
 		}
 	}
+	rows = append(rows, reuseRows(t)...)
 	if *accuracyTable != "" {
 		if err := os.WriteFile(*accuracyTable, []byte(accuracyMarkdown(rows)), 0o644); err != nil {
 			t.Fatal(err)
@@ -103,19 +115,52 @@ func TestInferenceAccuracy(t *testing.T) {
 	}
 }
 
+// reuseScenarios are run over one user (reuse) by reuseRows.
+var reuseScenarios = []string{"contention", "occ-contention", "stacked-limits"}
+
+// reuseRows runs reuseScenarios with every accuracy strategy over one
+// user, 200 operations, at most 5 attempts each: abandoned operations are
+// followed by new ones of the same client on the same user, the case the
+// rules cannot tell from a retry. The 1-point and 3% bounds do not hold
+// there (docs/operation-inference.md); what must hold is the stated error
+// bound: the true operation count lies in [Ops, Ops+Ambiguous], the
+// successes are exact, so the true success rate lies in [SuccessRateMin,
+// SuccessRate].
+func reuseRows(t *testing.T) []accuracyRow {
+	var rows []accuracyRow
+	for _, name := range reuseScenarios {
+		for _, strat := range accuracyStrategies {
+			for _, seed := range []uint64{1, 2} {
+				row := runAccuracy(t, name, strat, seed, &reuse{ops: 200, maxAttempts: 5})
+				row.scenario += " (one user, 200 ops, ≤5 attempts)"
+				rows = append(rows, row)
+				const eps = 1e-9
+				if row.trueOps < row.infOps || row.trueOps > row.infOps+row.ambiguo {
+					t.Errorf("%s/%s/%d: %d operations, inferred %d + up to %d", name, strat, seed, row.trueOps, row.infOps, row.ambiguo)
+				}
+				if row.trueSuccess < row.infSuccessMin-eps || row.trueSuccess > row.infSuccess+eps {
+					t.Errorf("%s/%s/%d: success rate %.4f outside the inferred [%.4f, %.4f]", name, strat, seed, row.trueSuccess, row.infSuccessMin, row.infSuccess)
+				}
+			}
+		}
+	}
+	return rows
+}
+
 // accuracyMarkdown renders rows as the README's table: per scenario and
 // strategy, seeds 1 and 2 side by side.
 func accuracyMarkdown(rows []accuracyRow) string {
 	var b strings.Builder
-	b.WriteString("| scenario | strategy | success: true → inferred (seed 1; seed 2) | amplification: true → inferred (seed 1; seed 2) |\n|---|---|---|---|\n")
+	b.WriteString("| scenario | strategy | success: true → inferred (seed 1; seed 2) | amplification: true → inferred (seed 1; seed 2) | operations: true → inferred (+ ambiguous), seed 1 |\n|---|---|---|---|---|\n")
 	for i := 0; i+1 < len(rows); i += 2 {
 		r1, r2 := rows[i], rows[i+1]
 		name := r1.scenario
 		if _, ok := accuracyExcluded[name]; ok {
 			name += " (excluded)"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f%% → %.1f%%; %.1f%% → %.1f%% | %.2f → %.2f; %.2f → %.2f |\n", name, r1.strategy,
-			100*r1.trueSuccess, 100*r1.infSuccess, 100*r2.trueSuccess, 100*r2.infSuccess, r1.trueAmp, r1.infAmp, r2.trueAmp, r2.infAmp)
+		fmt.Fprintf(&b, "| %s | %s | %.1f%% → %.1f%%; %.1f%% → %.1f%% | %.2f → %.2f; %.2f → %.2f | %d → %d (+%d) |\n", name, r1.strategy,
+			100*r1.trueSuccess, 100*r1.infSuccess, 100*r2.trueSuccess, 100*r2.infSuccess, r1.trueAmp, r1.infAmp, r2.trueAmp, r2.infAmp,
+			r1.trueOps, r1.infOps, r1.ambiguo)
 	}
 	return b.String()
 }
