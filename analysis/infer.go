@@ -114,26 +114,31 @@ func retryable(status int) bool {
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }
 
-// continues reports whether a request to route, a write or not, arriving
-// at t continues o, and whether it is a retry that could instead have
-// begun a new operation.
-func (o *inferredOp) continues(route string, write bool, t int64) (cont, ambiguous bool) {
+// continues ranks how well a request to route, a write or not, arriving
+// at t continues o: 0 not at all, 1 as a blind re-write after a conflict,
+// 2 as what a client does next. ambiguous reports a retry that could
+// instead have begun a new operation.
+func (o *inferredOp) continues(route string, write bool, t int64) (rank int, ambiguous bool) {
 	if o.closed || t < o.end {
-		return false, false
+		return 0, false
 	}
+	conflict := o.status == 409 && o.lastWrite
 	switch {
-	case retryable(o.status) && route == o.last && !(o.status == 409 && o.lastWrite):
-		// The same request again (after a conflict on a write, the client
-		// reads first). A new operation begins with it too when it is a
-		// read, or a write of an operation that does not read.
-		return true, !write || !o.read
-	case o.status == 409 && o.lastWrite && !write:
+	case retryable(o.status) && route == o.last && !conflict:
+		// The same request again. A new operation begins with it too when
+		// it is a read, or a write of an operation that does not read.
+		return 2, !write || !o.read
+	case conflict && !write:
 		// The re-read after a conflict; a new update begins with it too.
-		return true, true
+		return 2, true
 	case ok2xx(o.status) && !o.lastWrite && write:
-		return true, false
+		return 2, false
+	case conflict && route == o.last:
+		// The same write again without a re-read: a client that does not
+		// follow the protocol, taken only when nothing fits better.
+		return 1, !o.read
 	}
-	return false, false
+	return 0, false
 }
 
 // inference gathers operations from an access log's requests, in log
@@ -166,15 +171,16 @@ func (in *inference) request(l *record.Request) {
 	user := l.Path[strings.LastIndexByte(l.Path, '/')+1:]
 	key := opKey{who, user, st.fam}
 	in.requests++
-	// Of the operations the request could continue, the one answered
-	// last: a client sends an update's write as soon as its read is
-	// answered.
+	// Of the operations the request could continue, the best fit, and of
+	// those the one answered last: a client sends an update's write as
+	// soon as its read is answered.
 	var op *inferredOp
-	ambiguous := false
+	ambiguous, best := false, 0
 	open := in.open[key]
 	for _, o := range open {
-		if cont, amb := o.continues(l.Route, st.write, l.T); cont && (op == nil || o.end > op.end) {
-			op, ambiguous = o, amb
+		rank, amb := o.continues(l.Route, st.write, l.T)
+		if rank > best || rank == best && rank > 0 && o.end > op.end {
+			op, ambiguous, best = o, amb, rank
 		}
 	}
 	if ambiguous {

@@ -164,3 +164,51 @@ func accuracyMarkdown(rows []accuracyRow) string {
 	}
 	return b.String()
 }
+
+// TestInferenceRules walks request sequences of one client through the
+// rules of docs/operation-inference.md.
+func TestInferenceRules(t *testing.T) {
+	const (
+		get     = "GET /api/v2/users/{id}"
+		patch   = "PATCH /api/v2/users/{id}"
+		put     = "PUT /api/v2/users/{id}"
+		scimGet = "GET /api/v2/scim/v2/users/{id}"
+		scimPat = "PATCH /api/v2/scim/v2/users/{id}"
+		login   = "POST /oauth/token"
+		list    = "GET /api/v2/users"
+	)
+	type req struct {
+		route  string
+		user   string
+		status int
+	}
+	cases := []struct {
+		name              string
+		reqs              []req
+		ops, ok, requests int
+		amp               float64
+	}{
+		{"update with retries and a conflict", []req{{login, "", 200}, {get, "u1", 429}, {get, "u1", 200}, {patch, "u1", 503}, {patch, "u1", 409}, {get, "u1", 200}, {patch, "u1", 200}}, 1, 1, 6, 3},
+		{"two updates of one user in a row", []req{{get, "u1", 200}, {patch, "u1", 200}, {get, "u1", 200}, {patch, "u1", 200}}, 2, 2, 4, 1},
+		{"a new read after a throttled write begins an update", []req{{get, "u1", 200}, {patch, "u1", 429}, {get, "u1", 200}, {patch, "u1", 200}}, 2, 1, 4, 1},
+		{"scim update", []req{{scimGet, "u1", 200}, {scimPat, "u1", 409}, {scimGet, "u1", 200}, {scimPat, "u1", 200}}, 1, 1, 4, 2},
+		{"reads alone are operations of one read", []req{{list, "", 200}, {get, "u1", 200}, {get, "u1", 200}, {get, "u2", 0}, {get, "u2", 200}}, 3, 3, 4, 4.0 / 3},
+		{"an updater's read alone failed to write", []req{{get, "u1", 200}, {patch, "u1", 200}, {get, "u2", 200}}, 2, 1, 3, 3.0 / 4},
+		{"put with retries, then a 404", []req{{put, "u1", 429}, {put, "u1", 200}, {put, "u2", 404}}, 2, 1, 3, 3.0 / 2},
+		{"a blind re-write after a conflict", []req{{get, "u1", 200}, {patch, "u1", 409}, {patch, "u1", 200}}, 1, 1, 3, 1.5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := newInference()
+			for i, r := range c.reqs {
+				path := "/api/v2/users/" + r.user
+				in.request(&record.Request{Seq: uint64(i + 1), T: int64(i) * 1e9, LatencyNS: 1e6, Client: "c", Route: r.route, Path: path, Status: r.status})
+			}
+			m := in.finish()
+			if m.Ops != c.ops || m.Succeeded != c.ok || m.Requests != c.requests || math.Abs(m.Amplification-c.amp) > 1e-9 {
+				t.Errorf("got %d ops, %d ok, %d requests, amplification %.3f; want %d, %d, %d, %.3f",
+					m.Ops, m.Succeeded, m.Requests, m.Amplification, c.ops, c.ok, c.requests, c.amp)
+			}
+		})
+	}
+}
