@@ -356,8 +356,7 @@ th{background:#f3f3f3}.high{color:#b00}.medium{color:#a60}.low{color:#555}.info{
 <p>{{.Run.Kind}} log · scenario <code>{{.Run.Scenario}}</code>{{if .Run.Strategy}} · strategy <code>{{.Run.Strategy}}</code>{{end}}{{if .Run.Joined}} · joined with {{.Run.Joined}}{{end}}</p>
 <h3>Findings</h3><ol>{{range .Run.Findings}}<li class="{{.Severity}}"><b>{{.Severity}}</b> — {{.Detail}}</li>{{end}}</ol>
 <div class="charts"><div><h3>Outcomes per second</h3>{{.Timeline}}</div><div><h3>Retry-After</h3>{{.Hist}}</div>{{if .CDF}}<div><h3>Operation latency</h3>{{.CDF}}</div>{{end}}</div>
-{{if .Metrics}}<h3>Metrics</h3>{{template "table" .Metrics}}{{end}}
-{{if .Inferred}}<h3>Inferred operations</h3>{{template "table" .Inferred}}{{end}}
+{{if .Metrics}}<h3>Metrics</h3>{{template "table" .Metrics}}{{end}}{{if .Inferred}}<h3>Inferred operations</h3>{{template "table" .Inferred}}{{end}}
 <h3>Retry-After</h3>{{template "table" .RA}}
 {{if .Buckets}}<h3>Buckets</h3>{{template "table" .Buckets}}{{end}}
 {{if .Clients}}<h3>Clients (server view)</h3>{{template "table" .Clients}}{{end}}
