@@ -3,7 +3,8 @@
 // metrics, patterns, plain-language findings, reports and CI verdicts.
 //
 // Logs are streamed: memory grows with the number of operations (one
-// latency each), with the records (time-binned counters: at most a few per
+// latency each; for an access log, one small entry per inferred
+// operation, see Inferred), with the records (time-binned counters: at most a few per
 // record, never more for records far apart in time; see bins) and, when a
 // client log is joined with a gateway log, with one small entry per
 // throttled gateway response. Times and durations out of bounds (see
