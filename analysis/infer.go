@@ -145,7 +145,7 @@ func (o *inferredOp) continues(route string, write bool, t int64) (rank int, amb
 // order (each request's record is written after its answer, so an
 // operation's earlier requests always come first).
 type inference struct {
-	open      map[opKey][]*inferredOp // per key, the operations not closed, in the order they began
+	open      map[opKey]*openOps
 	ops       []*inferredOp
 	updaters  map[opKey]bool // client and family (user "") that read then wrote
 	requests  int
@@ -153,8 +153,50 @@ type inference struct {
 	lastEnd   int64
 }
 
+// openOps are one key's operations that are not closed, each list in the
+// order they joined it. Kept apart so a read, which never continues an
+// operation waiting for its write, never scans those: a client reading
+// one user over and over leaves one such operation per read.
+type openOps struct {
+	read    []*inferredOp // last answered by a 2xx read: waiting for the write
+	pending []*inferredOp // last answered retryably: waiting for a retry or a re-read
+}
+
+// list returns the list o belongs in by its last response, or nil when it
+// is closed.
+func (oo *openOps) list(o *inferredOp) *[]*inferredOp {
+	switch {
+	case o.closed:
+		return nil
+	case ok2xx(o.status):
+		return &oo.read
+	}
+	return &oo.pending
+}
+
 func newInference() *inference {
-	return &inference{open: map[opKey][]*inferredOp{}, updaters: map[opKey]bool{}}
+	return &inference{open: map[opKey]*openOps{}, updaters: map[opKey]bool{}}
+}
+
+// best returns the operation of oo a request to route, a write or not,
+// arriving at t continues — the best fit, and of those the one answered
+// last, since a client sends an update's write as soon as its read is
+// answered — and the list it is in; nil when none fits.
+func (oo *openOps) best(route string, write bool, t int64) (op *inferredOp, from *[]*inferredOp, ambiguous bool) {
+	lists := []*[]*inferredOp{&oo.pending}
+	if write {
+		lists = append(lists, &oo.read)
+	}
+	best := 0
+	for _, l := range lists {
+		for _, o := range *l {
+			rank, amb := o.continues(route, write, t)
+			if rank > best || rank == best && rank > 0 && o.end > op.end {
+				op, from, ambiguous, best = o, l, amb, rank
+			}
+		}
+	}
+	return op, from, ambiguous
 }
 
 // request attributes one access-log request.
@@ -171,25 +213,18 @@ func (in *inference) request(l *record.Request) {
 	user := l.Path[strings.LastIndexByte(l.Path, '/')+1:]
 	key := opKey{who, user, st.fam}
 	in.requests++
-	// Of the operations the request could continue, the best fit, and of
-	// those the one answered last: a client sends an update's write as
-	// soon as its read is answered.
-	var op *inferredOp
-	ambiguous, best := false, 0
-	open := in.open[key]
-	for _, o := range open {
-		rank, amb := o.continues(l.Route, st.write, l.T)
-		if rank > best || rank == best && rank > 0 && o.end > op.end {
-			op, ambiguous, best = o, amb, rank
-		}
+	oo := in.open[key]
+	if oo == nil {
+		oo = &openOps{}
+		in.open[key] = oo
 	}
+	op, from, ambiguous := oo.best(l.Route, st.write, l.T)
 	if ambiguous {
 		in.ambiguous++
 	}
 	if op == nil {
 		op = &inferredOp{key: key, start: l.T}
 		in.ops = append(in.ops, op)
-		in.open[key] = append(open, op)
 	}
 	op.requests++
 	op.end = l.T + l.LatencyNS
@@ -202,25 +237,27 @@ func (in *inference) request(l *record.Request) {
 	} else {
 		op.read = true
 	}
-	if ok2xx(l.Status) && st.write || !ok2xx(l.Status) && !retryable(l.Status) {
-		op.closed = true
-		in.drop(key, op)
+	op.closed = ok2xx(l.Status) && st.write || !ok2xx(l.Status) && !retryable(l.Status)
+	if to := oo.list(op); to != from {
+		if from != nil {
+			remove(from, op)
+		}
+		if to != nil {
+			*to = append(*to, op)
+		}
+	}
+	if len(oo.read) == 0 && len(oo.pending) == 0 {
+		delete(in.open, key)
 	}
 }
 
-// drop removes a closed operation from its key's open list.
-func (in *inference) drop(key opKey, op *inferredOp) {
-	open := in.open[key]
-	for i, o := range open {
+// remove takes op out of the list, keeping the others' order.
+func remove(list *[]*inferredOp, op *inferredOp) {
+	for i, o := range *list {
 		if o == op {
-			open = append(open[:i], open[i+1:]...)
-			break
+			*list = append((*list)[:i], (*list)[i+1:]...)
+			return
 		}
-	}
-	if len(open) == 0 {
-		delete(in.open, key)
-	} else {
-		in.open[key] = open
 	}
 }
 

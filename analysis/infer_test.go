@@ -212,3 +212,19 @@ func TestInferenceRules(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkInferOneUser attributes reads of one user by one client, each
+// a finished read operation: the case whose waiting-for-a-write list
+// grows with every operation, which a read must not scan.
+func BenchmarkInferOneUser(b *testing.B) {
+	b.ReportAllocs()
+	r := record.Request{Client: "c", Route: "GET /api/v2/users/{id}", Path: "/api/v2/users/u1", Status: 200, LatencyNS: 1e6}
+	in := newInference()
+	for i := 0; i < b.N; i++ {
+		r.T = int64(i) * 1e7
+		in.request(&r)
+	}
+	if m := in.finish(); m.Ops != b.N {
+		b.Fatalf("%d operations, want %d", m.Ops, b.N)
+	}
+}
