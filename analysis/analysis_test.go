@@ -173,10 +173,16 @@ func TestAssertionErrors(t *testing.T) {
 	if _, err := ParseAssertion("success_rate => 0.9"); err == nil {
 		t.Error("bad operator accepted")
 	}
-	// A client metric on an access log is missing, which fails.
-	a, _ := ParseAssertion("success_rate >= 0")
-	if v := a.Check(analyzeFixtures(t, "testdata/access.jsonl")[0]); v.Pass || !v.Missing {
+	// A client metric the access log cannot infer is missing, which fails.
+	access := analyzeFixtures(t, "testdata/access.jsonl")[0]
+	a, _ := ParseAssertion("attempt_success >= 0")
+	if v := a.Check(access); v.Pass || !v.Missing {
 		t.Errorf("client metric on an access log: %+v", v)
+	}
+	// One it infers is checked (docs/operation-inference.md).
+	a, _ = ParseAssertion("success_rate >= 0")
+	if v := a.Check(access); !v.Pass || v.Missing {
+		t.Errorf("inferred metric on an access log: %+v", v)
 	}
 }
 

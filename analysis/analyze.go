@@ -3,7 +3,8 @@
 // metrics, patterns, plain-language findings, reports and CI verdicts.
 //
 // Logs are streamed: memory grows with the number of operations (one
-// latency each), with the records (time-binned counters: at most a few per
+// latency each; for an access log, one small entry per inferred
+// operation, see Inferred), with the records (time-binned counters: at most a few per
 // record, never more for records far apart in time; see bins) and, when a
 // client log is joined with a gateway log, with one small entry per
 // throttled gateway response. Times and durations out of bounds (see
@@ -40,7 +41,10 @@ type Run struct {
 	// Joined names the gateway log joined by correlation id, if any.
 	Joined string `json:"joined,omitempty"`
 
-	Metrics     *Metrics                 `json:"metrics,omitempty"`
+	Metrics *Metrics `json:"metrics,omitempty"`
+	// Inferred are the operations an access log implies (nil for an
+	// attempt log, or an access log with no operation's request).
+	Inferred    *Inferred                `json:"inferred,omitempty"`
 	RetryAfter  RetryAfterStats          `json:"retry_after"`
 	Bursts      BurstStats               `json:"bursts"`
 	Waves       WaveStats                `json:"waves"`
@@ -228,6 +232,7 @@ type accumulator struct {
 	inStreak  map[string]bool
 	startUnix int64
 	bg        []record.BackgroundCount
+	infer     *inference // operations inferred from an access log
 
 	// refused is why the last record was refused, or nil (see Refused).
 	refused error
@@ -266,6 +271,7 @@ func (a *accumulator) Header(h *record.Header) {
 func (a *accumulator) AccessHeader(h *record.AccessHeader) {
 	r := a.run
 	r.Kind, r.Scenario, r.Seed = record.Access, h.Scenario, h.Seed
+	a.infer = newInference()
 	a.specs = map[string]string{}
 	for _, b := range h.BucketSpecs {
 		d := b.Algorithm + " " + b.Limit
@@ -426,6 +432,9 @@ func (a *accumulator) Request(l *record.Request) {
 		return
 	}
 	a.outcome(l.T, l.Route, l.Status, l.RetryAfter, true)
+	if a.infer != nil {
+		a.infer.request(l)
+	}
 	success := l.Status >= 200 && l.Status < 300
 	if l.Status == 429 && l.RejectedBy != "" {
 		a.hints = append(a.hints, float64(l.RetryAfterSeconds))
@@ -508,6 +517,9 @@ func (a *accumulator) finish() *Run {
 		sort.Float64s(a.latencies)
 		r.Latencies = a.latencies
 		r.Metrics = a.metrics()
+	}
+	if a.infer != nil {
+		r.Inferred = a.infer.finish()
 	}
 	r.RetryAfter = a.retryAfterStats()
 	r.Bursts = burstStats(a.bursts)

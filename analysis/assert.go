@@ -12,17 +12,17 @@ import (
 // second result means the metric is not known for this run (for example a
 // client metric on an access log).
 var metricFuncs = map[string]func(r *Run) (float64, bool){
-	"success_rate":    client(func(m *Metrics) float64 { return m.SuccessRate }),
+	"success_rate":    inferable(func(m *Metrics) float64 { return m.SuccessRate }, func(m *Inferred) float64 { return m.SuccessRate }),
 	"attempt_success": client(func(m *Metrics) float64 { return m.AttemptSuccess }),
-	"goodput":         client(func(m *Metrics) float64 { return m.Goodput }),
-	"amplification":   client(func(m *Metrics) float64 { return m.Amplification }),
+	"goodput":         inferable(func(m *Metrics) float64 { return m.Goodput }, func(m *Inferred) float64 { return m.Goodput }),
+	"amplification":   inferable(func(m *Metrics) float64 { return m.Amplification }, func(m *Inferred) float64 { return m.Amplification }),
 	"429_ratio":       ratio429,
 	"ratio_429":       ratio429,
-	"latency_p50":     client(func(m *Metrics) float64 { return m.LatencyP50 }),
-	"latency_p90":     client(func(m *Metrics) float64 { return m.LatencyP90 }),
-	"latency_p99":     client(func(m *Metrics) float64 { return m.LatencyP99 }),
-	"latency_max":     client(func(m *Metrics) float64 { return m.LatencyMax }),
-	"drain_time":      client(func(m *Metrics) float64 { return m.DrainTime }),
+	"latency_p50":     inferable(func(m *Metrics) float64 { return m.LatencyP50 }, func(m *Inferred) float64 { return m.LatencyP50 }),
+	"latency_p90":     inferable(func(m *Metrics) float64 { return m.LatencyP90 }, func(m *Inferred) float64 { return m.LatencyP90 }),
+	"latency_p99":     inferable(func(m *Metrics) float64 { return m.LatencyP99 }, func(m *Inferred) float64 { return m.LatencyP99 }),
+	"latency_max":     inferable(func(m *Metrics) float64 { return m.LatencyMax }, func(m *Inferred) float64 { return m.LatencyMax }),
+	"drain_time":      inferable(func(m *Metrics) float64 { return m.DrainTime }, func(m *Inferred) float64 { return m.DrainTime }),
 	"premature_retries": func(r *Run) (float64, bool) {
 		if r.Metrics != nil {
 			return float64(r.Metrics.PrematureRetries), true
@@ -49,7 +49,7 @@ var metricFuncs = map[string]func(r *Run) (float64, bool){
 		}
 		return *r.Metrics.Efficiency, true
 	},
-	"failed":                    client(func(m *Metrics) float64 { return float64(m.Failed) }),
+	"failed":                    inferable(func(m *Metrics) float64 { return float64(m.Failed) }, func(m *Inferred) float64 { return float64(m.Failed) }),
 	"attempts":                  func(r *Run) (float64, bool) { return float64(r.attempts()), true },
 	"throttled":                 func(r *Run) (float64, bool) { return float64(r.RetryAfter.Throttled), true },
 	"retry_after_zero_fraction": func(r *Run) (float64, bool) { return r.RetryAfter.ZeroFraction, true },
@@ -63,6 +63,20 @@ func client(f func(*Metrics) float64) func(*Run) (float64, bool) {
 			return 0, false
 		}
 		return f(r.Metrics), true
+	}
+}
+
+// inferable reads a client metric from the attempt log's Metrics, or else
+// from the operations inferred from an access log.
+func inferable(f func(*Metrics) float64, g func(*Inferred) float64) func(*Run) (float64, bool) {
+	return func(r *Run) (float64, bool) {
+		switch {
+		case r.Metrics != nil:
+			return f(r.Metrics), true
+		case r.Inferred != nil:
+			return g(r.Inferred), true
+		}
+		return 0, false
 	}
 }
 

@@ -96,6 +96,20 @@ func metricRows(m *Metrics) [][]string {
 	return rows
 }
 
+// inferredRows are an access log's inferred operation figures as
+// label/value pairs.
+func inferredRows(m *Inferred) [][]string {
+	return [][]string{
+		{"operations", fmt.Sprintf("%d (%d ok, %d failed)", m.Ops, m.Succeeded, m.Failed)},
+		{"retries that could have begun an operation", strconv.Itoa(m.Ambiguous)},
+		{"success rate", fmt.Sprintf("%s (worst case %s)", pc(m.SuccessRate), pc(m.SuccessRateMin))},
+		{"goodput", f2(m.Goodput) + " ops/s"},
+		{"amplification", fmt.Sprintf("%s (%d requests)", f2(m.Amplification), m.Requests)},
+		{"latency p50 / p90 / p99 / max", fmt.Sprintf("%ss / %ss / %ss / %ss", f2(m.LatencyP50), f2(m.LatencyP90), f2(m.LatencyP99), f2(m.LatencyMax))},
+		{"drain time", f2(m.DrainTime) + "s"},
+	}
+}
+
 func raRows(ra RetryAfterStats) [][]string {
 	rows := [][]string{{"429s", strconv.Itoa(ra.Throttled)}, {"Retry-After: 0", pc(ra.ZeroFraction)}, {"no Retry-After", strconv.Itoa(ra.Missing)}}
 	if ra.Compared > 0 {
@@ -206,6 +220,11 @@ func (r *Report) writeTable(w io.Writer) error {
 				return err
 			}
 		}
+		if run.Inferred != nil {
+			if err := table(w, []string{"inferred operations", "value"}, inferredRows(run.Inferred)); err != nil {
+				return err
+			}
+		}
 		if err := table(w, []string{"Retry-After", "value"}, raRows(run.RetryAfter)); err != nil {
 			return err
 		}
@@ -299,6 +318,9 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 		if run.Metrics != nil {
 			mdTable(w, []string{"metric", "value"}, metricRows(run.Metrics))
 		}
+		if run.Inferred != nil {
+			mdTable(w, []string{"inferred operations", "value"}, inferredRows(run.Inferred))
+		}
 		mdTable(w, []string{"Retry-After", "value"}, raRows(run.RetryAfter))
 		if len(run.Buckets) > 0 {
 			var rows [][]string
@@ -334,7 +356,7 @@ th{background:#f3f3f3}.high{color:#b00}.medium{color:#a60}.low{color:#555}.info{
 <p>{{.Run.Kind}} log · scenario <code>{{.Run.Scenario}}</code>{{if .Run.Strategy}} · strategy <code>{{.Run.Strategy}}</code>{{end}}{{if .Run.Joined}} · joined with {{.Run.Joined}}{{end}}</p>
 <h3>Findings</h3><ol>{{range .Run.Findings}}<li class="{{.Severity}}"><b>{{.Severity}}</b> — {{.Detail}}</li>{{end}}</ol>
 <div class="charts"><div><h3>Outcomes per second</h3>{{.Timeline}}</div><div><h3>Retry-After</h3>{{.Hist}}</div>{{if .CDF}}<div><h3>Operation latency</h3>{{.CDF}}</div>{{end}}</div>
-{{if .Metrics}}<h3>Metrics</h3>{{template "table" .Metrics}}{{end}}
+{{if .Metrics}}<h3>Metrics</h3>{{template "table" .Metrics}}{{end}}{{if .Inferred}}<h3>Inferred operations</h3>{{template "table" .Inferred}}{{end}}
 <h3>Retry-After</h3>{{template "table" .RA}}
 {{if .Buckets}}<h3>Buckets</h3>{{template "table" .Buckets}}{{end}}
 {{if .Clients}}<h3>Clients (server view)</h3>{{template "table" .Clients}}{{end}}
@@ -350,9 +372,9 @@ type htmlTable struct {
 }
 
 type htmlRun struct {
-	Run                           *Run
-	Metrics, RA, Buckets, Clients *htmlTable
-	Timeline, Hist, CDF           template.HTML
+	Run                                     *Run
+	Metrics, Inferred, RA, Buckets, Clients *htmlTable
+	Timeline, Hist, CDF                     template.HTML
 }
 
 func (r *Report) writeHTML(w io.Writer) error {
@@ -378,6 +400,9 @@ func (r *Report) writeHTML(w io.Writer) error {
 		hr := htmlRun{Run: run, RA: &htmlTable{[]string{"Retry-After", "value"}, raRows(run.RetryAfter)}}
 		if run.Metrics != nil {
 			hr.Metrics = &htmlTable{[]string{"metric", "value"}, metricRows(run.Metrics)}
+		}
+		if run.Inferred != nil {
+			hr.Inferred = &htmlTable{[]string{"inferred operations", "value"}, inferredRows(run.Inferred)}
 		}
 		if len(run.Buckets) > 0 {
 			hr.Buckets = &htmlTable{Header: bucketHeader()}
