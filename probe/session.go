@@ -148,6 +148,9 @@ func (o *Options) resolve() error {
 	if sc == nil {
 		return usagef("no scenario")
 	}
+	if err := o.checkSigns(); err != nil {
+		return err
+	}
 	w := sc.Workload
 	if o.Strategy == "" {
 		o.Strategy = w.Strategy
@@ -191,6 +194,24 @@ func (o *Options) resolve() error {
 	}
 	if _, err := strategy.New(o.Strategy, o.Params); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	return nil
+}
+
+// checkSigns refuses negative counts, rates and durations: zero means
+// "the scenario's, else the default", and below zero means nothing.
+func (o *Options) checkSigns() error {
+	for _, c := range []struct {
+		flag string
+		v    float64
+	}{
+		{"--concurrency", float64(o.Concurrency)}, {"--ops", float64(o.Ops)}, {"--max-attempts", float64(o.MaxAttempts)},
+		{"--max-requests", float64(o.MaxRequests)}, {"--max-duration", float64(o.MaxDuration)}, {"--grace", float64(o.Grace)},
+		{"--rate", o.Rate}, {"--rate", o.RampTo}, {"--ramp", float64(o.Ramp)},
+	} {
+		if c.v < 0 {
+			return usagef("%s must not be negative (0 takes the scenario's value)", c.flag)
+		}
 	}
 	return nil
 }

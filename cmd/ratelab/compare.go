@@ -82,6 +82,9 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 	if o.seeds < 1 {
 		return usagef("--seeds %d: need at least 1", o.seeds)
 	}
+	if o.ops < 0 || o.parallel < 0 {
+		return usagef("--ops and --parallel must not be negative (0 takes the default)")
+	}
 	var variants []compare.Variant
 	if o.strategies != "" {
 		for _, n := range strings.Split(o.strategies, ",") {

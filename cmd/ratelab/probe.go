@@ -254,7 +254,7 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 		if errors.Is(err, probe.ErrUsage) {
 			return usage(errors.New(strings.TrimPrefix(err.Error(), "usage: ")))
 		}
-		if res == nil {
+		if res == nil || res.Summary == nil {
 			return err
 		}
 	}
