@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
+	"github.com/ratelab/ratelab/internal/table"
 )
 
 // ReportSchema is the version of the JSON report format.
@@ -152,7 +152,7 @@ func compareRow(r *Run) []string {
 }
 
 func bucketHeader() []string {
-	return []string{"bucket", "definition", "capacity", "consulted", "reported refusing", "refused", "background admitted"}
+	return []string{"bucket", "definition", "capacity", "consulted", "429s reporting it", "refused", "others admitted"}
 }
 
 func bucketRow(b BucketStats) []string {
@@ -160,7 +160,7 @@ func bucketRow(b BucketStats) []string {
 }
 
 func clientHeader() []string {
-	return []string{"client", "requests", "429s", "retries", "premature", "immediate", "mean gap after 429", "mean hint", "peak req/s"}
+	return []string{"client", "requests", "429s", "retries", "premature", "immediate", "gap after 429", "mean hint", "peak req/s"}
 }
 
 func clientRow(c ClientStats) []string {
@@ -168,8 +168,8 @@ func clientRow(c ClientStats) []string {
 		strconv.Itoa(c.ImmediateRetries), f2(c.MeanGap) + "s", f1(c.MeanHint) + "s", f1(c.PeakRate)}
 }
 
-func table(w io.Writer, header []string, rows [][]string) error {
-	t := tablewriter.NewWriter(w)
+func writeTable(w io.Writer, header []string, rows [][]string) error {
+	t := table.New(w)
 	h := make([]any, len(header))
 	for i, x := range header {
 		h[i] = x
@@ -198,7 +198,7 @@ func (r *Report) writeTable(w io.Writer) error {
 		for _, run := range cr {
 			rows = append(rows, compareRow(run))
 		}
-		if err := table(w, compareHeader(), rows); err != nil {
+		if err := writeTable(w, compareHeader(), rows); err != nil {
 			return err
 		}
 		fmt.Fprintln(w)
@@ -216,24 +216,26 @@ func (r *Report) writeTable(w io.Writer) error {
 			fmt.Fprintf(w, "skipped %d bad lines (--lenient)\n", run.Skipped)
 		}
 		if run.Metrics != nil {
-			if err := table(w, []string{"metric", "value"}, metricRows(run.Metrics)); err != nil {
+			if err := writeTable(w, []string{"metric", "value"}, metricRows(run.Metrics)); err != nil {
 				return err
 			}
 		}
 		if run.Inferred != nil {
-			if err := table(w, []string{"inferred operations", "value"}, inferredRows(run.Inferred)); err != nil {
+			if err := writeTable(w, []string{"inferred operations", "value"}, inferredRows(run.Inferred)); err != nil {
 				return err
 			}
 		}
-		if err := table(w, []string{"Retry-After", "value"}, raRows(run.RetryAfter)); err != nil {
+		if err := writeTable(w, []string{"Retry-After", "value"}, raRows(run.RetryAfter)); err != nil {
 			return err
 		}
 		if len(run.Buckets) > 0 {
 			var rows [][]string
 			for _, b := range run.Buckets {
-				rows = append(rows, bucketRow(b))
+				row := bucketRow(b)
+				row[1] = table.Wrap(row[1], 30) // the definition, on a terminal
+				rows = append(rows, row)
 			}
-			if err := table(w, bucketHeader(), rows); err != nil {
+			if err := writeTable(w, bucketHeader(), rows); err != nil {
 				return err
 			}
 		}
@@ -242,13 +244,18 @@ func (r *Report) writeTable(w io.Writer) error {
 			for _, c := range run.Clients {
 				rows = append(rows, clientRow(c))
 			}
-			if err := table(w, clientHeader(), rows); err != nil {
+			if err := writeTable(w, clientHeader(), rows); err != nil {
 				return err
 			}
 		}
 		fmt.Fprintln(w, "Findings")
 		for i, f := range run.Findings {
-			fmt.Fprintf(w, "%2d. [%s] %s\n", i+1, f.Severity, f.Detail)
+			prefix := fmt.Sprintf("%2d. [%s] ", i+1, f.Severity)
+			lines := strings.Split(table.Wrap(f.Detail, 100-len(prefix)), "\n")
+			fmt.Fprintf(w, "%s%s\n", prefix, lines[0])
+			for _, l := range lines[1:] {
+				fmt.Fprintf(w, "%*s%s\n", len(prefix), "", l)
+			}
 		}
 		fmt.Fprintln(w)
 	}
