@@ -27,9 +27,11 @@ func newCompareCmd() *cobra.Command {
 		Use:   "compare",
 		Short: "Run every retry strategy on one scenario and rank them",
 		Long: `Run retry strategies on the same scenario and seeds and print one row per
-strategy: success rate, goodput, efficiency, amplification, 429 ratio, p99
-operation latency, drain time and premature retries — mean ± standard
-deviation over seeds — ranked, with the winner marked and why.
+strategy — success rate, goodput, amplification, 429 share, p99 operation
+latency and when the last operation finished, each as mean ± standard
+deviation over seeds — ranked, with the winner marked and why. The table
+fits 120 columns; --wide (or --format json, markdown, html) adds attempt
+success, efficiency, drain time, premature retries and writes.
 
 Runs use virtual time by default: the unchanged client and gateway code on a
 virtual clock, no sockets and no sleeping, so per-minute limits take
@@ -41,7 +43,8 @@ when several are given for one strategy) becomes a row.`,
 		Example: `  ratelab compare --scenario seed-eu-identity
   ratelab compare --scenario contention --strategies exponential,full-jitter,equal-jitter,decorrelated-jitter
   ratelab compare --scenario seed-eu-identity --param full-jitter.base=5ms,50ms,500ms --seeds 5
-  ratelab compare --scenario tiers --format html --out tiers.html`,
+  ratelab compare --scenario tiers --format html --out tiers.html
+  ratelab compare --scenario occ-contention --wide`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			defer simulating(!o.real, 0)()
@@ -57,7 +60,7 @@ when several are given for one strategy) becomes a row.`,
 	f.IntVar(&o.ops, "ops", 0, "operations per run (default: the scenario's)")
 	f.IntVar(&o.parallel, "parallel", 0, "runs at once (default: one per core)")
 	f.BoolVar(&o.real, "real", false, "use the wall clock and loopback sockets instead of virtual time")
-	f.StringVar(&o.format, "format", "table", "table, json, markdown or html")
+	f.StringVar(&o.format, "format", "table", "table, wide, json, markdown or html")
 	f.BoolVar(&o.wide, "wide", false, "the table with every column (the default fits 120 columns)")
 	f.StringVar(&o.out, "out", "", `write the result to FILE ("-" or none: standard output), replacing it only once complete`)
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")

@@ -37,6 +37,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"scenarios", "show", "retry-after-zero"}, 0, "mode: zero"},
 		{[]string{"scenarios", "show", "nope"}, 2, "no embedded scenario"},
 		{[]string{"scenarios", "validate", "../../scenarios/testdata/invalid/no-unit.yaml"}, 2, `no-unit.yaml:7: gateway.buckets[0].window: "60" has no unit`},
+		{[]string{"scenarios", "validate", "seed-eu-identity"}, 0, "ok\tseed-eu-identity"},
+		{[]string{"scenarios", "validate", "no-such-thing"}, 2, "neither an embedded scenario"},
 		{[]string{"strategies", "list"}, 0, "decorrelated-jitter"},
 		{[]string{"gateway", "--bogus"}, 2, "unknown flag"},
 		{[]string{"frobnicate"}, 2, "unknown command"},

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,15 +69,20 @@ work anywhere a scenario file does.`,
 			return err
 		},
 	}, &cobra.Command{
-		Use:   "validate FILE...",
-		Short: "Check scenario files; errors name the file, line and field",
+		Use:   "validate FILE|NAME...",
+		Short: "Check scenario files (or embedded scenarios); errors name the file, line and field",
 		Example: `  ratelab scenarios validate my.yaml
-  ratelab scenarios validate scenarios/*.yaml`,
+  ratelab scenarios validate scenarios/*.yaml
+  ratelab scenarios validate seed-eu-identity`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			var errs []error
 			for _, f := range args {
-				if _, err := scenarios.Load(f); err != nil {
+				load := scenarios.Load
+				if _, err := os.Stat(f); err != nil {
+					load = scenarios.Open // an embedded name, or an error naming them
+				}
+				if _, err := load(f); err != nil {
 					errs = append(errs, err)
 					continue
 				}
