@@ -86,18 +86,28 @@ func writeStrategy(w io.Writer, in strategy.Info) {
 		}
 		return s
 	}
-	fmt.Fprintf(w, "%s: %s\n\nbehaviour:     %s\n", in.Name, in.Summary, in.Formula)
+	// field prints "label: text" with text wrapped under itself, so every
+	// line fits 100 columns.
+	field := func(label, text string) {
+		lines := strings.Split(table.Wrap(text, 85), "\n")
+		fmt.Fprintf(w, "%-15s%s\n", label, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(w, "%15s%s\n", "", l)
+		}
+	}
+	fmt.Fprintf(w, "%s\n\n", table.Wrap(in.Name+": "+in.Summary, 100))
+	field("behaviour:", in.Formula)
 	fmt.Fprintln(w, "parameters:")
 	if len(in.Params) == 0 {
 		fmt.Fprintln(w, "  none")
 	}
 	for _, p := range in.Params {
-		fmt.Fprintf(w, "  %s (default %s): %s\n", p.Name, p.Default, p.Doc)
+		field("  "+p.Name, fmt.Sprintf("(default %s) %s", p.Default, p.Doc))
 	}
-	fmt.Fprintf(w, "per operation: %s\n", or(in.PerOperation, "nothing"))
-	fmt.Fprintf(w, "per client:    %s\n", or(in.PerClient, "nothing: workers share no state"))
-	fmt.Fprintf(w, "source:        %s\n", in.Source)
+	field("per operation:", or(in.PerOperation, "nothing"))
+	field("per client:", or(in.PerClient, "nothing: workers share no state"))
+	field("source:", in.Source)
 	if in.Note != "" {
-		fmt.Fprintf(w, "note:          %s\n", in.Note)
+		field("note:", in.Note)
 	}
 }
