@@ -139,7 +139,7 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 
 func discoverTable(w io.Writer, res *discover.Result) error {
 	t := table.New(w)
-	t.Header("route", "algorithm", "limit", "confidence", "scope", "shares with", "Retry-After (0 / rounded down / missing of seen)", "unseen")
+	t.Header("route", "algorithm", "limit", "conf.", "scope", "hints 0/short/none")
 	for _, f := range res.Findings {
 		lim := "—"
 		switch {
@@ -151,22 +151,23 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 		if f.LimitPerMin != f.RatePerMin && f.RatePerMin > 0 {
 			lim += fmt.Sprintf("\nannounced; %.0f/min measured", f.RatePerMin)
 		}
-		unseen := ""
-		if f.Unseen > 0 {
-			unseen = fmt.Sprintf("%.0f/min", f.Unseen)
-		}
 		h := f.Hints
-		if err := t.Append(f.Route, f.Algorithm, lim, fmt.Sprintf("%.0f%%", 100*f.Confidence), f.Scope, strings.Join(f.SharesWith, "\n"),
-			fmt.Sprintf("%d / %d / %d of %d", h.Zero, h.RoundedDown, h.Missing, h.Seen), unseen); err != nil {
+		if err := t.Append(f.Route, f.Algorithm, lim, fmt.Sprintf("%.0f%%", 100*f.Confidence), table.Wrap(f.Scope, 10),
+			fmt.Sprintf("%d/%d/%d of %d", h.Zero, h.RoundedDown, h.Missing, h.Seen)); err != nil {
 			return err
 		}
 	}
 	if err := t.Render(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, table.Wrap("hints: of the Retry-After hints seen, how many said 0, how many were shorter than the real wait by over half a second, and how many were missing; conf.: how sure the algorithm and limit are", 100))
 	for _, f := range res.Findings {
-		for _, n := range f.Notes {
-			fmt.Fprintf(w, "- %s: %s\n", f.Route, n)
+		notes := f.Notes
+		if len(f.SharesWith) > 0 {
+			notes = append([]string{"shares its bucket with " + strings.Join(f.SharesWith, ", ")}, notes...)
+		}
+		for _, n := range notes {
+			fmt.Fprintln(w, table.Wrap("- "+f.Route+": "+n, 100))
 		}
 	}
 	fmt.Fprintf(w, "%d requests, %.0f s", res.Requests, res.Elapsed)
