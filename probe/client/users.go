@@ -18,7 +18,7 @@ func (c *Client) ListUserIDs(ctx context.Context, n, pageSize int) ([]string, er
 
 // ListUserIDsRetrying is ListUserIDs that waits out throttling like any
 // other request: a 429 or a 503 with Retry-After is asked again after the
-// Retry-After (1 s, doubling, when it is missing or junk), and a throttled
+// Retry-After (1 s, doubling, when it is missing, junk or 0), and a throttled
 // login after 1 s, doubling; at most retries times per page. A wait that
 // would end after ctx's deadline is not started: the error says so.
 func (c *Client) ListUserIDsRetrying(ctx context.Context, n, pageSize, retries int) ([]string, error) {
@@ -66,15 +66,21 @@ func (c *Client) listPage(ctx context.Context, pageSize, page, retries int) (*Re
 			return r, nil
 		case r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable && r.RetryAfter != "":
 			throttled = true
-			if d, ok := ParseRetryAfter(r.RetryAfter, c.now()); ok {
+			// A hint of 0 is the lie ratelab was built to expose: back
+			// off instead of asking again at once.
+			if d, ok := ParseRetryAfter(r.RetryAfter, c.now()); ok && d > 0 {
 				wait = d
 			}
 		}
 		if !throttled || try >= retries {
-			if err != nil {
-				return nil, fmt.Errorf("listing users: %w", err)
+			still := ""
+			if throttled {
+				still = fmt.Sprintf("still throttled after %d retries: ", try)
 			}
-			return nil, fmt.Errorf("listing users: status %d %s", r.Status, r.ErrorCode)
+			if err != nil {
+				return nil, fmt.Errorf("listing users: %s%w", still, err)
+			}
+			return nil, fmt.Errorf("listing users: %sstatus %d %s", still, r.Status, r.ErrorCode)
 		}
 		if dl, ok := ctx.Deadline(); ok && c.now().Add(wait).After(dl) {
 			return nil, fmt.Errorf("listing users: throttled, and its Retry-After of %v would end past the deadline", wait)
