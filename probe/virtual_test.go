@@ -63,21 +63,6 @@ func BenchmarkVirtualAttempts(b *testing.B) {
 	b.ReportMetric(float64(attempts)/float64(b.N), "attempts/op")
 }
 
-// flat is a scenario whose limits stay out of the way: every operation
-// is two requests, 10 ms each, 1000 operations a second.
-const flat = `name: flat
-description: Unthrottled update-user at 1000 operations a second.
-seed: 6
-gateway:
-  buckets:
-    - {name: token, scope: token, algorithm: token-bucket, limit: 60000000/min, burst: 100000}
-  routes:
-    - {match: "*", buckets: [token]}
-  faults:
-    latency: {dist: constant, value: 10ms}
-workload: {operation: update-user, ops: 100, rate: 1000/s, strategy: retry-after}
-`
-
 // heapAtEnd runs n operations of sc in virtual time and returns the live
 // heap, after a collection, as the last operation finishes.
 func heapAtEnd(t *testing.T, sc *scenarios.Scenario, n int) uint64 {
@@ -102,7 +87,7 @@ func heapAtEnd(t *testing.T, sc *scenarios.Scenario, n int) uint64 {
 // the number of operations (work items were made up front: ~120 bytes
 // each, ×5 in RSS at GOGC=400).
 func TestVirtualMemoryFlat(t *testing.T) {
-	sc, err := scenarios.Parse("flat.yaml", []byte(flat))
+	sc, err := scenarios.Load("testdata/flat.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

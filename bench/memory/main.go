@@ -18,27 +18,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
 	"time"
 )
 
-// flat is a scenario whose limits stay out of the way: two requests per
-// operation, 10 ms each, 1000 operations a second.
-const flat = `name: bench-flat
-description: Unthrottled update-user at 1000 operations a second.
-seed: 6
-gateway:
-  buckets:
-    - {name: token, scope: token, algorithm: token-bucket, limit: 60000000/min, burst: 100000}
-  routes:
-    - {match: "*", buckets: [token]}
-  faults:
-    latency: {dist: constant, value: 10ms}
-workload: {operation: update-user, ops: 100, rate: 1000/s, strategy: retry-after}
-`
+// flat is the scenario measured: probe/testdata/flat.yaml, whose limits
+// stay out of the way (the bench runs from the repository's root).
+const flat = "probe/testdata/flat.yaml"
 
 func main() {
 	bin := flag.String("bin", "", "the ratelab binary to measure")
@@ -53,16 +41,12 @@ func main() {
 }
 
 func run(bin string, small, large int, maxPerOp float64) error {
-	dir, err := os.MkdirTemp("", "ratelab-memory")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	sc := filepath.Join(dir, "flat.yaml")
-	if err := os.WriteFile(sc, []byte(flat), 0o644); err != nil {
-		return err
+	sc := flat
+	if _, err := os.Stat(sc); err != nil {
+		return fmt.Errorf("%w (run it from the repository's root, as bench/memory.sh does)", err)
 	}
 	var rss [2]int64
+	var err error
 	for i, n := range []int{small, large} {
 		start := time.Now()
 		if rss[i], err = peakRSS(bin, sc, n); err != nil {

@@ -1,29 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"strings"
 	"testing"
 )
 
+// runCLI runs the command line args with an empty standard input and
+// returns its exit code, standard output and standard error.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	root := newRoot()
-	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	code := 0
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		code = 1
-		errOut.WriteString(err.Error())
-		if _, ok := err.(usageError); ok || isFlagError(err) {
-			code = 2
-		}
-	}
-	return code, out.String(), errOut.String()
+	return runCLIIn(t, "", args...)
 }
 
 func TestExitCodes(t *testing.T) {
