@@ -390,7 +390,7 @@ var htmlTmpl = template.Must(template.New("report").Parse(`<!doctype html>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;white-space:nowrap}
-td.wrap{white-space:normal}th{background:#f3f3f3}.high{color:#b00}.medium{color:#a60}.low{color:#555}.info{color:#357}
+th{background:#f3f3f3}.high{color:#b00}.medium{color:#a60}.low{color:#555}.info{color:#357}
 .charts{display:flex;flex-wrap:wrap;gap:1em}.charts figure{flex:1 1 520px;margin:0}figcaption{font-size:90%;color:#555}
 svg{max-width:100%;height:auto}.scroll{overflow-x:auto}
 .pass{color:#070}.fail{color:#b00;font-weight:bold}

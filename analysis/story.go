@@ -16,31 +16,37 @@ type levelTick struct {
 type admits struct{ ok, refused int }
 
 // storyAcc keeps what the charts of a run need beyond the metrics: each
-// bucket's level over time and each client's admitted and refused
-// requests, by 100 ms tick (see bins: memory follows the records).
+// bucket's level over time as each client's requests saw it (a bucket
+// per client or token has one level per client, a shared one the same
+// for all) and each client's admitted and refused requests, by 100 ms
+// tick (see bins: memory follows the records).
 type storyAcc struct {
-	levels  map[string]*bins[levelTick]
-	limits  map[string]float64
+	levels  map[seen]*bins[levelTick]
+	limits  map[seen]float64
 	clients map[string]*bins[admits]
 }
+
+// seen is a bucket as one client's requests saw it.
+type seen struct{ client, bucket string }
 
 // request notes a request's bucket levels and its client's outcome.
 func (s *storyAcc) request(l *record.Request) {
 	k := l.T / tick
 	if s.levels == nil {
-		s.levels, s.limits, s.clients = map[string]*bins[levelTick]{}, map[string]float64{}, map[string]*bins[admits]{}
+		s.levels, s.limits, s.clients = map[seen]*bins[levelTick]{}, map[seen]float64{}, map[string]*bins[admits]{}
 	}
 	for _, b := range l.Buckets {
-		lv, ok := s.levels[b.Name]
+		key := seen{l.Client, b.Name}
+		lv, ok := s.levels[key]
 		if !ok {
 			lv = &bins[levelTick]{}
-			s.levels[b.Name] = lv
+			s.levels[key] = lv
 		}
 		t := lv.at(k)
 		if !t.seen || b.Remaining < t.min {
 			t.min, t.seen = b.Remaining, true
 		}
-		s.limits[b.Name] = max(s.limits[b.Name], b.Limit)
+		s.limits[key] = max(s.limits[key], b.Limit)
 	}
 	c, ok := s.clients[l.Client]
 	if !ok {
@@ -74,12 +80,14 @@ func (a *accumulator) newStory() *story {
 	return s
 }
 
-// binding is the bucket that refused the most (ties: the tightest), with
-// its capacity; "" when the log reports no bucket.
-func bindingBucket(r *Run) (string, float64) {
+// bindingBucket is the bucket that refused the most (ties: the
+// tightest), as the main client saw it, with its capacity; "" when the
+// log reports no bucket.
+func bindingBucket(r *Run) (seen, float64) {
 	if r.story == nil || r.story.bucket == nil {
-		return "", 0
+		return seen{}, 0
 	}
+	me := mainClient(r)
 	bs := append([]BucketStats(nil), r.Buckets...)
 	sort.SliceStable(bs, func(i, j int) bool {
 		if bs[i].Rejected != bs[j].Rejected {
@@ -88,11 +96,11 @@ func bindingBucket(r *Run) (string, float64) {
 		return bs[i].Limit < bs[j].Limit
 	})
 	for _, b := range bs {
-		if _, ok := r.story.bucket.levels[b.Name]; ok {
-			return b.Name, r.story.bucket.limits[b.Name]
+		if key := (seen{me, b.Name}); r.story.bucket.levels[key] != nil {
+			return key, r.story.bucket.limits[key]
 		}
 	}
-	return "", 0
+	return seen{}, 0
 }
 
 // mainClient is the client that sent the most requests: the one under

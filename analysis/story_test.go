@@ -11,8 +11,8 @@ import (
 func TestStoryCharts(t *testing.T) {
 	runs := analyzeFixtures(t, fixtures...)
 	naive := runs[0]
-	if name, limit := bindingBucket(naive); name != "directory" || limit != 20 {
-		t.Errorf("binding bucket %q (capacity %g), want directory (20)", name, limit)
+	if key, limit := bindingBucket(naive); key.bucket != "directory" || limit != 20 {
+		t.Errorf("binding bucket %q (capacity %g), want directory (20)", key.bucket, limit)
 	}
 	if got := mainClient(naive); got == "" {
 		t.Error("no main client in the joined log")

@@ -17,14 +17,18 @@ import (
 // requests it admitted and refused, the client's and other clients' in
 // the log, per bin of ax; "" when the log reports no bucket levels.
 func bucketChart(r *Run, ax timelineAxes) (template.HTML, error) {
-	name, limit := bindingBucket(r)
-	if name == "" {
+	key, limit := bindingBucket(r)
+	if key.bucket == "" {
 		return "", nil
 	}
 	s := r.story.bucket
-	top := newPlot(fmt.Sprintf("bucket %q: lowest level per 0.1 s (capacity %g)", name, limit), "", "tokens left")
+	title := fmt.Sprintf("bucket %q: lowest level per 0.1 s (capacity %g)", key.bucket, limit)
+	if key.client != "" {
+		title = fmt.Sprintf("bucket %q as %s's requests saw it: lowest level per 0.1 s (capacity %g)", key.bucket, key.client, limit)
+	}
+	top := newPlot(title, "", "tokens left")
 	var lv plotter.XYs
-	s.levels[name].each(func(t *levelTick) bool { return t.seen }, func(k int64, t *levelTick) {
+	s.levels[key].each(func(t *levelTick) bool { return t.seen }, func(k int64, t *levelTick) {
 		lv = append(lv, plotter.XY{X: float64(k) / 10, Y: t.min})
 	})
 	if err := line(top, lv, blue, ""); err != nil {
@@ -50,7 +54,7 @@ func admitsPlot(r *Run, ax timelineAxes) (*plot.Plot, error) {
 	for c, b := range r.story.bucket.clients {
 		who := "client"
 		if c != me {
-			who = "others"
+			who = "other clients"
 		}
 		b.each(func(a *admits) bool { return a.ok+a.refused > 0 }, func(k int64, a *admits) {
 			i := int(floorDiv(k, w) - first)
@@ -72,7 +76,7 @@ func admitsPlot(r *Run, ax timelineAxes) (*plot.Plot, error) {
 	for _, s := range []struct {
 		key string
 		c   color.Color
-	}{{"client admitted", green}, {"client refused", red}, {"others admitted", purple}, {"others refused", orange}} {
+	}{{"client admitted", green}, {"client refused", red}, {"other clients admitted", purple}, {"other clients refused", orange}} {
 		ys, ok := series[s.key]
 		if !ok {
 			continue
@@ -97,7 +101,8 @@ func admitsPlot(r *Run, ax timelineAxes) (*plot.Plot, error) {
 // backgroundNote states the other tenants' load the access log counts
 // only in total, for the bucket chart's caption.
 func backgroundNote(r *Run) string {
-	name, _ := bindingBucket(r)
+	key, _ := bindingBucket(r)
+	name := key.bucket
 	for _, b := range r.Background {
 		if b.Bucket == name {
 			return fmt.Sprintf("Other tenants (background traffic, counted by the gateway in total only): %d admitted and %d refused on %q over the run.", b.Admitted, b.Rejected, name)

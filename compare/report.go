@@ -18,7 +18,9 @@ func nbsp(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }
 func (res *Result) writeMarkdown(w io.Writer) error {
 	fmt.Fprintf(w, "## ratelab compare: %s\n\n", res.Scenario)
 	verdict, rest := res.verdictFirst()
-	fmt.Fprintf(w, "**%s**\n\n", verdict)
+	if verdict != "" {
+		fmt.Fprintf(w, "**%s**\n\n", verdict)
+	}
 	for _, l := range rest {
 		fmt.Fprintf(w, "%s\n\n", l)
 	}
@@ -116,7 +118,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:13px;font-variant-numeric:
 td:nth-child(2),th:nth-child(2){text-align:left}th{background:#f3f3f3}.scroll{overflow-x:auto}.verdict{font-size:115%;font-weight:600}
 .legend,figcaption{font-size:90%;color:#555}figure{margin:1em 0}svg{max-width:100%;height:auto}</style></head><body>
 <h1>ratelab compare: {{.Res.Scenario}}</h1>
-<p class="verdict">{{.Verdict}}</p>
+{{if .Verdict}}<p class="verdict">{{.Verdict}}</p>{{end}}
 {{range .Lines}}<p>{{.}}</p>{{end}}
 <h2>Strategies</h2>
 <div class="scroll"><table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table></div>
