@@ -97,7 +97,7 @@ func AnalyzeLogs(logs []Log, o Options) ([]*Run, error) {
 		a.run.Skipped = skipped
 		if join != nil && join.run.Scenario == a.run.Scenario && len(a.hints) > 0 {
 			a.run.Joined = join.run.File
-			a.buckets, a.bg = join.buckets, join.bg
+			a.buckets, a.bg, a.story = join.buckets, join.bg, join.story
 		} else {
 			a.hints, a.truths = nil, nil
 		}

@@ -60,6 +60,7 @@ type Run struct {
 	TimelineBin float64   `json:"timeline_bin_s"`
 	Latencies   []float64 `json:"-"` // sorted operation latencies, seconds
 	Findings    []Finding `json:"findings"`
+	story       *story    // what the charts draw (see story.go)
 }
 
 // Metrics are the client-side figures; README.md defines each.
@@ -233,6 +234,7 @@ type accumulator struct {
 	startUnix int64
 	bg        []record.BackgroundCount
 	infer     *inference // operations inferred from an access log
+	story     storyAcc   // bucket levels and admissions by tick, for charts
 
 	// refused is why the last record was refused, or nil (see Refused).
 	refused error
@@ -432,6 +434,7 @@ func (a *accumulator) Request(l *record.Request) {
 		return
 	}
 	a.outcome(l.T, l.Route, l.Status, l.RetryAfter, true)
+	a.story.request(l)
 	if a.infer != nil {
 		a.infer.request(l)
 	}
@@ -532,6 +535,7 @@ func (a *accumulator) finish() *Run {
 	r.FixedWindow = windowSignature(a.streakEnd)
 	r.LimitSeen = limitSeen(&a.okPerSecond, &a.thrPerSecond)
 	r.Findings = findings(r)
+	r.story = a.newStory()
 	return r
 }
 

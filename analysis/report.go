@@ -292,15 +292,25 @@ func mdTable(w io.Writer, header []string, rows [][]string) {
 		cells := make([]string, len(row))
 		for i, c := range row {
 			cells[i] = esc(c)
+			if i > 0 && numeric(c) {
+				cells[i] = strings.ReplaceAll(cells[i], " ", "\u00a0") // a number does not wrap
+			}
 		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(w)
 }
 
+// numeric is whether a cell starts with a number: its spaces (units, "a /
+// b", "(74 ok, …)") should not wrap in a rendered table.
+func numeric(c string) bool {
+	return c != "" && (c[0] >= '0' && c[0] <= '9' || c[0] == '-' || c[0] == '.')
+}
+
 func (r *Report) writeMarkdown(w io.Writer) error {
 	fmt.Fprintln(w, "## ratelab analysis")
 	fmt.Fprintln(w)
+	r.writeVerdict(w)
 	if cr := r.clientRuns(); len(cr) > 1 {
 		fmt.Fprintln(w, "### Comparison")
 		fmt.Fprintln(w)
@@ -322,55 +332,85 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 			}
 			fmt.Fprintln(w)
 		}
-		if run.Metrics != nil {
-			mdTable(w, []string{"metric", "value"}, metricRows(run.Metrics))
-		}
-		if run.Inferred != nil {
-			mdTable(w, []string{"inferred operations", "value"}, inferredRows(run.Inferred))
-		}
-		mdTable(w, []string{"Retry-After", "value"}, raRows(run.RetryAfter))
-		if len(run.Buckets) > 0 {
-			var rows [][]string
-			for _, b := range run.Buckets {
-				rows = append(rows, bucketRow(b))
-			}
-			mdTable(w, bucketHeader(), rows)
-		}
-		if len(run.Clients) > 0 {
-			var rows [][]string
-			for _, c := range run.Clients {
-				rows = append(rows, clientRow(c))
-			}
-			mdTable(w, clientHeader(), rows)
-		}
+		mdRunTables(w, run)
 	}
 	r.writeVerdicts(w, "### ")
 	return nil
 }
 
+// writeVerdict opens the Markdown report with its verdict: how the
+// assertions went, or each run's first finding.
+func (r *Report) writeVerdict(w io.Writer) {
+	if n := len(r.Verdicts); n > 0 {
+		if f := len(r.Failed()); f > 0 {
+			fmt.Fprintf(w, "**FAIL**: %d of %d assertions failed (listed below).\n\n", f, n)
+		} else {
+			fmt.Fprintf(w, "**PASS**: all %d assertions passed.\n\n", n)
+		}
+		return
+	}
+	for _, run := range r.Runs {
+		if len(run.Findings) > 0 {
+			fmt.Fprintf(w, "**%s**: %s\n\n", run.File, run.Findings[0].Detail)
+		}
+	}
+}
+
+// mdRunTables writes a run's tables, each under its heading.
+func mdRunTables(w io.Writer, run *Run) {
+	section := func(title string, header []string, rows [][]string) {
+		fmt.Fprintf(w, "#### %s\n\n", title)
+		mdTable(w, header, rows)
+	}
+	if run.Metrics != nil {
+		section("Metrics", []string{"metric", "value"}, metricRows(run.Metrics))
+	}
+	if run.Inferred != nil {
+		section("Inferred operations", []string{"inferred operations", "value"}, inferredRows(run.Inferred))
+	}
+	section("Retry-After", []string{"Retry-After", "value"}, raRows(run.RetryAfter))
+	if len(run.Buckets) > 0 {
+		var rows [][]string
+		for _, b := range run.Buckets {
+			rows = append(rows, bucketRow(b))
+		}
+		section("Buckets", bucketHeader(), rows)
+	}
+	if len(run.Clients) > 0 {
+		var rows [][]string
+		for _, c := range run.Clients {
+			rows = append(rows, clientRow(c))
+		}
+		section("Clients (server view)", clientHeader(), rows)
+	}
+}
+
 var htmlTmpl = template.Must(template.New("report").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ratelab analysis</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;white-space:nowrap}
 th{background:#f3f3f3}.high{color:#b00}.medium{color:#a60}.low{color:#555}.info{color:#357}
-.charts{display:flex;flex-wrap:wrap;gap:1em}.charts div{flex:1 1 480px}svg{max-width:100%;height:auto}
+.charts{display:flex;flex-wrap:wrap;gap:1em}.charts figure{flex:1 1 520px;margin:0}figcaption{font-size:90%;color:#555}
+svg{max-width:100%;height:auto}.scroll{overflow-x:auto}
 .pass{color:#070}.fail{color:#b00;font-weight:bold}
 </style></head><body>
 <h1>ratelab analysis</h1>
-{{if .Compare}}<h2>Comparison</h2>{{template "table" .Compare}}<div class="charts"><div>{{.CompareChart}}</div></div>{{end}}
+{{if .Verdicts}}<h2>Assertions</h2><ul>{{range .Verdicts}}<li class="{{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}} <code>{{.Assertion}}</code> on {{.Run}}: observed {{.Observed}}</li>{{end}}</ul>{{end}}
+{{if .Compare}}<h2>Comparison</h2>{{template "table" .Compare}}<div class="charts"><figure>{{.CompareChart}}</figure><figure>{{.CompareCDF}}<figcaption>Latency of every run on one axis.</figcaption></figure></div>{{end}}
 {{range .Runs}}<h2>{{.Run.File}}</h2>
 <p>{{.Run.Kind}} log · scenario <code>{{.Run.Scenario}}</code>{{if .Run.Strategy}} · strategy <code>{{.Run.Strategy}}</code>{{end}}{{if .Run.Joined}} · joined with {{.Run.Joined}}{{end}}</p>
 <h3>Findings</h3><ol>{{range .Run.Findings}}<li class="{{.Severity}}"><b>{{.Severity}}</b> — {{.Detail}}</li>{{end}}</ol>
-<div class="charts"><div><h3>Outcomes per second</h3>{{.Timeline}}</div><div><h3>Retry-After</h3>{{.Hist}}</div>{{if .CDF}}<div><h3>Operation latency</h3>{{.CDF}}</div>{{end}}</div>
+<div class="charts">{{if .Bucket}}<figure><h3>Who used the binding bucket</h3>{{.Bucket}}<figcaption>{{.BucketNote}}</figcaption></figure>{{end}}
+<figure><h3>Outcomes per {{.Bin}}</h3>{{.Timeline}}{{if .Shared}}<figcaption>Same bin width and axes for every run in this report.</figcaption>{{end}}</figure>
+<figure><h3>{{if .Run.RetryAfter.Compared}}Retry-After against the true wait{{else}}Retry-After values{{end}}</h3>{{.Hist}}</figure>{{if .CDF}}<figure><h3>Operation latency</h3>{{.CDF}}</figure>{{end}}</div>
 {{if .Metrics}}<h3>Metrics</h3>{{template "table" .Metrics}}{{end}}{{if .Inferred}}<h3>Inferred operations</h3>{{template "table" .Inferred}}{{end}}
 <h3>Retry-After</h3>{{template "table" .RA}}
 {{if .Buckets}}<h3>Buckets</h3>{{template "table" .Buckets}}{{end}}
 {{if .Clients}}<h3>Clients (server view)</h3>{{template "table" .Clients}}{{end}}
 {{end}}
-{{if .Verdicts}}<h2>Assertions</h2><ul>{{range .Verdicts}}<li class="{{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}} <code>{{.Assertion}}</code> on {{.Run}}: observed {{.Observed}}</li>{{end}}</ul>{{end}}
 </body></html>
-{{define "table"}}<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>{{end}}
+{{define "table"}}<div class="scroll"><table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table></div>{{end}}
 `))
 
 type htmlTable struct {
@@ -381,61 +421,82 @@ type htmlTable struct {
 type htmlRun struct {
 	Run                                     *Run
 	Metrics, Inferred, RA, Buckets, Clients *htmlTable
-	Timeline, Hist, CDF                     template.HTML
+	Timeline, Hist, CDF, Bucket             template.HTML
+	Bin, BucketNote                         string
+	Shared                                  bool
 }
 
 func (r *Report) writeHTML(w io.Writer) error {
 	data := struct {
-		Compare      *htmlTable
-		CompareChart template.HTML
-		Runs         []htmlRun
-		Verdicts     []Verdict
+		Compare                  *htmlTable
+		CompareChart, CompareCDF template.HTML
+		Runs                     []htmlRun
+		Verdicts                 []Verdict
 	}{Verdicts: r.Verdicts}
-	if cr := r.clientRuns(); len(cr) > 1 {
+	cr := r.clientRuns()
+	if len(cr) > 1 {
 		t := &htmlTable{Header: compareHeader()}
 		for _, run := range cr {
 			t.Rows = append(t.Rows, compareRow(run))
 		}
 		data.Compare = t
-		svg, err := compareChart(cr)
+		var err error
+		if data.CompareChart, err = compareChart(cr); err != nil {
+			return err
+		}
+		if data.CompareCDF, err = cdfChart(cr); err != nil {
+			return err
+		}
+	}
+	ax := sharedAxes(r.Runs)
+	for _, run := range r.Runs {
+		hr, err := htmlRunOf(run, ax, len(cr) > 1)
 		if err != nil {
 			return err
 		}
-		data.CompareChart = svg
-	}
-	for _, run := range r.Runs {
-		hr := htmlRun{Run: run, RA: &htmlTable{[]string{"Retry-After", "value"}, raRows(run.RetryAfter)}}
-		if run.Metrics != nil {
-			hr.Metrics = &htmlTable{[]string{"metric", "value"}, metricRows(run.Metrics)}
-		}
-		if run.Inferred != nil {
-			hr.Inferred = &htmlTable{[]string{"inferred operations", "value"}, inferredRows(run.Inferred)}
-		}
-		if len(run.Buckets) > 0 {
-			hr.Buckets = &htmlTable{Header: bucketHeader()}
-			for _, b := range run.Buckets {
-				hr.Buckets.Rows = append(hr.Buckets.Rows, bucketRow(b))
-			}
-		}
-		if len(run.Clients) > 0 {
-			hr.Clients = &htmlTable{Header: clientHeader()}
-			for _, c := range run.Clients {
-				hr.Clients.Rows = append(hr.Clients.Rows, clientRow(c))
-			}
-		}
-		var err error
-		if hr.Timeline, err = timelineChart(run); err != nil {
-			return err
-		}
-		if hr.Hist, err = histChart(run); err != nil {
-			return err
-		}
-		if len(run.Latencies) > 0 {
-			if hr.CDF, err = cdfChart(run); err != nil {
-				return err
-			}
-		}
+		hr.Shared = len(r.Runs) > 1
 		data.Runs = append(data.Runs, hr)
 	}
 	return htmlTmpl.Execute(w, data)
+}
+
+// htmlRunOf is one run's tables and charts, its timelines on ax; compared
+// runs' latency is charted once, on one axis, in the comparison.
+func htmlRunOf(run *Run, ax timelineAxes, compared bool) (htmlRun, error) {
+	hr := htmlRun{Run: run, RA: &htmlTable{[]string{"Retry-After", "value"}, raRows(run.RetryAfter)}, Bin: secs(ax.bin)}
+	if run.Metrics != nil {
+		hr.Metrics = &htmlTable{[]string{"metric", "value"}, metricRows(run.Metrics)}
+	}
+	if run.Inferred != nil {
+		hr.Inferred = &htmlTable{[]string{"inferred operations", "value"}, inferredRows(run.Inferred)}
+	}
+	if len(run.Buckets) > 0 {
+		hr.Buckets = &htmlTable{Header: bucketHeader()}
+		for _, b := range run.Buckets {
+			hr.Buckets.Rows = append(hr.Buckets.Rows, bucketRow(b))
+		}
+	}
+	if len(run.Clients) > 0 {
+		hr.Clients = &htmlTable{Header: clientHeader()}
+		for _, c := range run.Clients {
+			hr.Clients.Rows = append(hr.Clients.Rows, clientRow(c))
+		}
+	}
+	var err error
+	if hr.Timeline, err = timelineChart(run, ax); err != nil {
+		return hr, err
+	}
+	if hr.Bucket, err = bucketChart(run, ax); err != nil {
+		return hr, err
+	}
+	hr.BucketNote = backgroundNote(run)
+	if hr.Hist, err = retryAfterChart(run); err != nil {
+		return hr, err
+	}
+	if len(run.Latencies) > 0 && !compared {
+		if hr.CDF, err = cdfChart([]*Run{run}); err != nil {
+			return hr, err
+		}
+	}
+	return hr, nil
 }

@@ -3,11 +3,9 @@ package compare
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"strings"
 
-	"github.com/ratelab/ratelab/analysis"
 	"github.com/ratelab/ratelab/internal/table"
 )
 
@@ -122,44 +120,9 @@ func (res *Result) Write(w io.Writer, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	case "markdown", "md":
-		fmt.Fprintf(w, "## ratelab compare: %s\n\n", res.Scenario)
-		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header(), " | "), strings.Repeat("---|", len(header())))
-		for i := range res.Rows {
-			fmt.Fprintf(w, "| %s |\n", strings.Join(res.Rows[i].cells(), " | "))
-		}
-		fmt.Fprintln(w)
-		for _, l := range res.lines() {
-			fmt.Fprintf(w, "%s\n\n", l)
-		}
-		return nil
+		return res.writeMarkdown(w)
 	case "html":
-		var runs []*analysis.Run
-		for _, r := range res.Rows {
-			if len(r.runs) > 0 && r.runs[0] != nil {
-				runs = append(runs, r.runs[0])
-			}
-		}
-		chart, err := analysis.ComparisonChart(runs)
-		if err != nil {
-			return err
-		}
-		rows := make([][]string, len(res.Rows))
-		for i := range res.Rows {
-			rows[i] = res.Rows[i].cells()
-		}
-		return htmlTmpl.Execute(w, map[string]any{"Res": res, "Header": header(), "Rows": rows, "Lines": res.lines(), "Chart": chart})
+		return res.writeHTML(w)
 	}
 	return fmt.Errorf("compare: unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
 }
-
-var htmlTmpl = template.Must(template.New("compare").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ratelab compare: {{.Res.Scenario}}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}
-svg{max-width:100%;height:auto}</style></head><body>
-<h1>ratelab compare: {{.Res.Scenario}}</h1>
-{{range .Lines}}<p>{{.}}</p>{{end}}
-<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
-<h2>Operation and attempt success (first seed)</h2>{{.Chart}}
-</body></html>
-`))
