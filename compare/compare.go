@@ -94,8 +94,12 @@ type Row struct {
 	// seconds from the start: the work and the time of a contention study.
 	Writes     Stat `json:"writes"`
 	Completion Stat `json:"completion"`
-	runs       []*analysis.Run
-	work       []work
+	// NeighbourImpact is how many more of the other tenants' requests
+	// the gateway refused while this client ran than in the same
+	// scenario, seed and span without it.
+	NeighbourImpact Stat `json:"neighbour_impact"`
+	runs            []*analysis.Run
+	work            []work
 }
 
 // Check is one of adaptive's targets on this scenario.
@@ -304,13 +308,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, work, error) {
 	vis, finish := analysis.NewVisitor(fmt.Sprintf("%s#%d", v.Name, seed))
 	var wk work
-	_, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
-		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: both{vis, &wk}, Version: o.Version})
+	var operation string
+	res, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
+		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: both{vis, &wk}, Version: o.Version,
+		Started: func(p probe.Plan) { operation = p.Operation }})
 	if err != nil {
 		return nil, wk, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
 	}
 	run := finish()
 	run.Strategy = v.Name
+	if run.Metrics != nil {
+		wk.truth = gatewayTruth(o.Scenario, operation, seed, res, run.Metrics.Ops, run.Metrics.Succeeded)
+		// The gateway's figure replaces the attempt log's estimate.
+		run.Metrics.Efficiency = wk.truth.efficiency
+	}
 	return run, wk, nil
 }
 
@@ -333,13 +344,14 @@ func summarise(r *Row) {
 	r.DrainTime = col(func(m *analysis.Metrics) float64 { return m.DrainTime })
 	r.PrematureRetries = col(func(m *analysis.Metrics) float64 { return float64(m.PrematureRetries) })
 	r.Attempts = col(func(m *analysis.Metrics) float64 { return float64(m.Attempts) })
-	var writes, done []float64
+	var writes, done, nb []float64
 	for i, run := range r.runs {
 		if run != nil && run.Metrics != nil {
 			writes, done = append(writes, float64(r.work[i].writes)), append(done, float64(r.work[i].lastEnd)/1e9)
+			nb = append(nb, r.work[i].truth.neighbour)
 		}
 	}
-	r.Writes, r.Completion = stats(writes), stats(done)
+	r.Writes, r.Completion, r.NeighbourImpact = stats(writes), stats(done), stats(nb)
 	if len(r.runs) > 0 && r.runs[0] != nil && r.runs[0].Metrics != nil && r.runs[0].Metrics.Efficiency != nil {
 		e := col(func(m *analysis.Metrics) float64 {
 			if m.Efficiency == nil {
