@@ -53,3 +53,51 @@ func TestSeedEfficiencyAtMostOne(t *testing.T) {
 		}
 	}
 }
+
+// noisyNeighbour is a scenario written for the test: the client's work
+// shares an org bucket with other tenants' steady load, the case where
+// efficiency once read 146–212%.
+const noisyNeighbour = `name: noisy-neighbour
+seed: 1
+gateway:
+  tiers:
+    standard: {shared: 300/min}
+  buckets:
+    - {name: shared, scope: org, algorithm: token-bucket, limit: tier, burst: 10}
+  routes:
+    - {match: "*", buckets: [shared]}
+  retry_after: {mode: floor}
+  background:
+    - {bucket: shared, rate: 3/s, pattern: poisson}
+  users: {count: 100}
+clients: [{id: sync-job, tier: standard}]
+workload: {operation: get-user, ops: 150, rate: 5/s, strategy: naive, max_attempts: 10}
+`
+
+// TestNeighbourImpactShowsHammering: on a shared bucket, a strategy that
+// re-sends at once refuses more of the other tenants' requests than one
+// that paces itself, and efficiency stays within [0, 1] for both.
+func TestNeighbourImpactShowsHammering(t *testing.T) {
+	sc, err := scenarios.Parse("noisy-neighbour.yaml", []byte(noisyNeighbour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Scenario: sc, Variants: variants(sc, "naive", "adaptive"), Seeds: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]Row{}
+	for _, r := range res.Rows {
+		by[r.Name] = r
+		if r.Efficiency == nil || r.Efficiency.Max > 1 || r.Efficiency.Min < 0 {
+			t.Errorf("%s: efficiency %+v, want within [0, 1]", r.Name, r.Efficiency)
+		}
+	}
+	t.Logf("neighbour impact: naive %+v, adaptive %+v", by["naive"].NeighbourImpact, by["adaptive"].NeighbourImpact)
+	if !(by["naive"].NeighbourImpact.Mean > by["adaptive"].NeighbourImpact.Mean) {
+		t.Errorf("naive's neighbour impact %.1f is not above adaptive's %.1f", by["naive"].NeighbourImpact.Mean, by["adaptive"].NeighbourImpact.Mean)
+	}
+	if res.Winner != "adaptive" {
+		t.Errorf("winner %s, want adaptive: %s", res.Winner, res.Reason)
+	}
+}
