@@ -86,3 +86,27 @@ func TestDefaultWinnerSucceedsAtLowLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectiveChangesTheVerdict: --objective picks the rule, the result
+// states it, and an unknown name is refused.
+func TestObjectiveChangesTheVerdict(t *testing.T) {
+	sc := embedded(t, "seed-eu-identity")
+	vs := variants(sc, "adaptive", "aws-adaptive", "naive")
+	winners := map[string]string{}
+	for _, obj := range []string{"", "goodput", "load"} {
+		res, err := Run(context.Background(), Options{Scenario: sc, Variants: vs, Objective: obj})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := ObjectiveNamed(obj); res.Objective != want.Name || res.Rule != want.Rule {
+			t.Errorf("objective %q: result states %q: %q", obj, res.Objective, res.Rule)
+		}
+		winners[res.Objective] = res.Winner
+	}
+	if winners["shared"] != "adaptive" || winners["goodput"] != "aws-adaptive" || winners["load"] != "adaptive" {
+		t.Errorf("winners %v; want adaptive under shared and load, aws-adaptive (1%% more goodput at 99%% success) under goodput", winners)
+	}
+	if _, err := Run(context.Background(), Options{Scenario: sc, Variants: vs, Objective: "fastest"}); err == nil {
+		t.Error("an unknown objective was accepted")
+	}
+}

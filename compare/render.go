@@ -103,7 +103,9 @@ func (res *Result) Write(w io.Writer, format string) error {
 		if err := t.Render(); err != nil {
 			return err
 		}
-		fmt.Fprintln(w, table.Wrap(legend, 100))
+		if format != "wide" {
+			fmt.Fprintln(w, table.Wrap(legend, 100))
+		}
 		return nil
 	case "json":
 		enc := json.NewEncoder(w)
@@ -118,7 +120,6 @@ func (res *Result) Write(w io.Writer, format string) error {
 		for i := range res.Rows {
 			fmt.Fprintf(w, "| %s |\n", strings.Join(res.Rows[i].cells(), " | "))
 		}
-		fmt.Fprintf(w, "\n%s\n", legend)
 		return nil
 	case "html":
 		var runs []*analysis.Run

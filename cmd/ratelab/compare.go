@@ -83,7 +83,7 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 		return err
 	}
 	if _, err := compare.ObjectiveNamed(o.objective); err != nil {
-		return err
+		return usagef("--objective %q: valid objectives are %s", o.objective, objectiveNames())
 	}
 	if o.wide && o.format == "table" {
 		o.format = "wide"
