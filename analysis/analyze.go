@@ -197,11 +197,16 @@ type accumulator struct {
 	closed bool // the log's closing record arrived
 
 	// client side
-	ops          int
-	finished     int
-	okOps        int
-	okAttempts   int
-	attempts     int
+	ops        int
+	finished   int
+	okOps      int
+	okAttempts int
+	attempts   int
+	// stepsDone counts, per operation in flight, its attempts that
+	// completed a step; needed sums, per finished operation, the fewest
+	// requests that take it as far as it got (see amplification).
+	stepsDone    map[int]int
+	needed       int
 	throttled    int
 	drops        int
 	latencies    []float64
@@ -333,12 +338,28 @@ func (a *accumulator) Operation(o *record.Operation) {
 	if o.OK {
 		a.okOps++
 	}
+	a.needed += a.reached(o)
 	if lat := o.EndNS - o.StartNS; lat >= 0 {
 		a.latencies = append(a.latencies, float64(lat)/1e9)
 	}
 	a.maxIntended = max(a.maxIntended, o.StartNS)
 	a.maxEnd = max(a.maxEnd, o.EndNS)
 	delete(a.lastHint, o.Op)
+}
+
+// reached is the fewest requests that take operation o as far as it got:
+// the happy path when it succeeded; when it failed, the steps it completed
+// plus the one it failed on, at most the happy path and at least one. Each
+// of those requests was sent at least once, so attempts ÷ the sum over
+// operations is never below 1.
+func (a *accumulator) reached(o *record.Operation) int {
+	happy := max(a.header.HappyPath, 1)
+	done := a.stepsDone[o.Op]
+	delete(a.stepsDone, o.Op)
+	if o.OK {
+		return happy
+	}
+	return max(1, min(done+1, happy))
 }
 
 // Final implements record.Visitor.
@@ -398,6 +419,12 @@ func (a *accumulator) Attempt(l *record.Attempt) {
 	}
 	if l.LocalDrop {
 		a.drops++
+	}
+	if l.Decision == record.DecisionDone {
+		if a.stepsDone == nil {
+			a.stepsDone = map[int]int{}
+		}
+		a.stepsDone[l.Op]++
 	}
 	a.outcome(l.SentNS, l.Route, l.Status, l.RetryAfter, !l.LocalDrop)
 	if l.Attempt > 1 {
@@ -555,8 +582,8 @@ func (a *accumulator) metrics() *Metrics {
 		m.Ratio429 = float64(a.throttled) / float64(a.attempts)
 	}
 	happy := max(a.header.HappyPath, 1)
-	if a.finished > 0 {
-		m.Amplification = float64(a.attempts) / float64(a.finished*happy)
+	if a.needed > 0 {
+		m.Amplification = float64(a.attempts) / float64(a.needed)
 	}
 	elapsed := a.elapsedNS
 	if elapsed == 0 {

@@ -33,8 +33,9 @@ type Inferred struct {
 	SuccessRateMin float64 `json:"success_rate_min"`
 	// Goodput is successful operations per second of Elapsed.
 	Goodput float64 `json:"goodput"`
-	// Amplification is Requests ÷ the requests the operations need when
-	// nothing fails (2 for a read-then-write update, else 1).
+	// Amplification is Requests ÷ the fewest requests that take each
+	// operation as far as it got (2 for an update that wrote, else 1), as
+	// for an attempt log: never below 1.
 	Amplification float64 `json:"amplification"`
 	// Latencies in seconds run from an operation's first request's arrival
 	// to its last response.
@@ -273,9 +274,11 @@ func (in *inference) finish() *Inferred {
 	var maxStart, maxEnd int64
 	for _, o := range in.ops {
 		updater := in.updaters[opKey{client: o.key.client, fam: o.key.fam}]
-		// A read alone is a read operation, unless its client updates
-		// that family: then it is an update that never got to write.
-		if o.read && (o.wrote || updater) {
+		// The fewest requests that take the operation as far as it got:
+		// a read and its write two (an update whose read succeeded got
+		// to its write), anything else one (an update whose read failed
+		// needed only that read to get there).
+		if o.read && (o.wrote || updater && ok2xx(o.status)) {
 			happy += 2
 		} else {
 			happy++

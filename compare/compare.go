@@ -46,6 +46,9 @@ type Options struct {
 	// Parallel is how many runs go at once; 0 means one per core.
 	Parallel int
 	Version  string
+	// Objective names the rule rows are ranked by (see Objectives); ""
+	// is the default, "shared".
+	Objective string
 	// Progress, when set, is called after each finished run.
 	Progress func(done, total int)
 }
@@ -74,31 +77,39 @@ func stats(xs []float64) Stat {
 
 // Row is one variant's results over all seeds.
 type Row struct {
-	Rank             int               `json:"rank"`
-	Name             string            `json:"name"`
-	Strategy         string            `json:"strategy"`
-	Params           map[string]string `json:"params,omitempty"`
-	Winner           bool              `json:"winner,omitempty"`
-	SuccessRate      Stat              `json:"success_rate"`
-	AttemptSuccess   Stat              `json:"attempt_success"`
-	Goodput          Stat              `json:"goodput"`
-	Efficiency       *Stat             `json:"efficiency,omitempty"`
-	Amplification    Stat              `json:"amplification"`
-	Ratio429         Stat              `json:"ratio_429"`
-	LatencyP99       Stat              `json:"latency_p99"`
-	DrainTime        Stat              `json:"drain_time"`
-	PrematureRetries Stat              `json:"premature_retries"`
-	Attempts         Stat              `json:"attempts"`
+	Rank     int               `json:"rank"`
+	Name     string            `json:"name"`
+	Strategy string            `json:"strategy"`
+	Params   map[string]string `json:"params,omitempty"`
+	Winner   bool              `json:"winner,omitempty"`
+	// Pareto marks a row no other beats on success, goodput,
+	// amplification and neighbour impact at once.
+	Pareto           bool  `json:"pareto,omitempty"`
+	SuccessRate      Stat  `json:"success_rate"`
+	AttemptSuccess   Stat  `json:"attempt_success"`
+	Goodput          Stat  `json:"goodput"`
+	Efficiency       *Stat `json:"efficiency,omitempty"`
+	Amplification    Stat  `json:"amplification"`
+	Ratio429         Stat  `json:"ratio_429"`
+	LatencyP99       Stat  `json:"latency_p99"`
+	DrainTime        Stat  `json:"drain_time"`
+	PrematureRetries Stat  `json:"premature_retries"`
+	Attempts         Stat  `json:"attempts"`
 	// Writes are the requests on writing routes (PATCH, PUT, ...) a run
 	// sent; Completion is when its last successful operation ended, in
 	// seconds from the start: the work and the time of a contention study.
 	Writes     Stat `json:"writes"`
 	Completion Stat `json:"completion"`
-	runs       []*analysis.Run
-	work       []work
+	// NeighbourImpact is how many more of the other tenants' requests
+	// the gateway refused while this client ran than in the same
+	// scenario, seed and span without it.
+	NeighbourImpact Stat `json:"neighbour_impact"`
+	runs            []*analysis.Run
+	work            []work
 }
 
-// Check is one of adaptive's targets on this scenario.
+// Check is one of adaptive's targets on a scenario: the project's own
+// test of it (TestAdaptiveMeetsItsTargets), not user output.
 type Check struct {
 	Name     string  `json:"name"`
 	Target   string  `json:"target"`
@@ -114,12 +125,13 @@ type Result struct {
 	Seeds    []uint64 `json:"seeds"`
 	Ops      int      `json:"ops"`
 	Rows     []Row    `json:"rows"`
-	Winner   string   `json:"winner"`
-	Reason   string   `json:"reason"`
-	// Limited reports whether any run met a 429: the adaptive checks apply
-	// only to rate-limited scenarios.
-	Limited bool    `json:"rate_limited"`
-	Checks  []Check `json:"adaptive_checks,omitempty"`
+	// Objective and Rule name and state the rule the rows are ranked by.
+	Objective string `json:"objective"`
+	Rule      string `json:"rule"`
+	Winner    string `json:"winner"`
+	Reason    string `json:"reason"`
+	// Limited reports whether any run met a 429.
+	Limited bool `json:"rate_limited"`
 }
 
 // DefaultVariants is every built-in strategy, each with the scenario's
@@ -231,6 +243,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Parallel <= 0 {
 		o.Parallel = runtime.GOMAXPROCS(0)
 	}
+	obj, err := ObjectiveNamed(o.Objective)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{Schema: 1, Scenario: sc.Name, Clock: "virtual", Ops: o.Ops}
 	if o.Real {
 		res.Clock = "real"
@@ -279,6 +295,40 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	res.summarise(rows)
+	rank(rows, obj)
+	res.Rows = rows
+	res.Objective, res.Rule = obj.Name, obj.Rule
+	res.Winner, res.Reason = reason(rows, obj)
+	return res, nil
+}
+
+// one runs a variant with one seed and analyses its attempt log's
+// records as the runner makes them: the analysis gets the very structs
+// the log would be written from, and no log is written. It also counts
+// the run's writes and completion time.
+func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, work, error) {
+	vis, finish := analysis.NewVisitor(fmt.Sprintf("%s#%d", v.Name, seed))
+	var wk work
+	var operation string
+	res, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
+		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: both{vis, &wk}, Version: o.Version,
+		Started: func(p probe.Plan) { operation = p.Operation }})
+	if err != nil {
+		return nil, wk, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
+	}
+	run := finish()
+	run.Strategy = v.Name
+	if run.Metrics != nil {
+		wk.truth = gatewayTruth(o.Scenario, operation, seed, res, run.Metrics.Ops, run.Metrics.Succeeded)
+		// The gateway's figure replaces the attempt log's estimate.
+		run.Metrics.Efficiency = wk.truth.efficiency
+	}
+	return run, wk, nil
+}
+
+// summarise fills each row's statistics and the result's Limited and Ops.
+func (res *Result) summarise(rows []Row) {
 	for i := range rows {
 		summarise(&rows[i])
 		for _, r := range rows[i].runs {
@@ -290,28 +340,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 		}
 	}
-	rank(rows)
-	res.Rows = rows
-	res.Winner, res.Reason = reason(rows)
-	res.Checks = adaptiveChecks(rows, res.Limited)
-	return res, nil
-}
-
-// one runs a variant with one seed and analyses its attempt log's
-// records as the runner makes them: the analysis gets the very structs
-// the log would be written from, and no log is written. It also counts
-// the run's writes and completion time.
-func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run, work, error) {
-	vis, finish := analysis.NewVisitor(fmt.Sprintf("%s#%d", v.Name, seed))
-	var wk work
-	_, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
-		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: both{vis, &wk}, Version: o.Version})
-	if err != nil {
-		return nil, wk, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
-	}
-	run := finish()
-	run.Strategy = v.Name
-	return run, wk, nil
 }
 
 func summarise(r *Row) {
@@ -333,13 +361,14 @@ func summarise(r *Row) {
 	r.DrainTime = col(func(m *analysis.Metrics) float64 { return m.DrainTime })
 	r.PrematureRetries = col(func(m *analysis.Metrics) float64 { return float64(m.PrematureRetries) })
 	r.Attempts = col(func(m *analysis.Metrics) float64 { return float64(m.Attempts) })
-	var writes, done []float64
+	var writes, done, nb []float64
 	for i, run := range r.runs {
 		if run != nil && run.Metrics != nil {
 			writes, done = append(writes, float64(r.work[i].writes)), append(done, float64(r.work[i].lastEnd)/1e9)
+			nb = append(nb, r.work[i].truth.neighbour)
 		}
 	}
-	r.Writes, r.Completion = stats(writes), stats(done)
+	r.Writes, r.Completion, r.NeighbourImpact = stats(writes), stats(done), stats(nb)
 	if len(r.runs) > 0 && r.runs[0] != nil && r.runs[0].Metrics != nil && r.runs[0].Metrics.Efficiency != nil {
 		e := col(func(m *analysis.Metrics) float64 {
 			if m.Efficiency == nil {
@@ -349,42 +378,6 @@ func summarise(r *Row) {
 		})
 		r.Efficiency = &e
 	}
-}
-
-// rank orders rows: success rate (to half a point), then goodput, then
-// least amplification.
-func rank(rows []Row) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		sa, sb := math.Round(a.SuccessRate.Mean*200), math.Round(b.SuccessRate.Mean*200)
-		if sa != sb {
-			return sa > sb
-		}
-		if ga, gb := a.Goodput.Mean, b.Goodput.Mean; math.Abs(ga-gb) > 0.01*math.Max(ga, gb) {
-			return ga > gb
-		}
-		return a.Amplification.Mean < b.Amplification.Mean
-	})
-	for i := range rows {
-		rows[i].Rank = i + 1
-	}
-	if len(rows) > 0 {
-		rows[0].Winner = true
-	}
-}
-
-func reason(rows []Row) (string, string) {
-	if len(rows) == 0 {
-		return "", ""
-	}
-	w := rows[0]
-	r := fmt.Sprintf("%s wins: %.1f%% success, %.2f ops/s goodput at amplification %.2f",
-		w.Name, 100*w.SuccessRate.Mean, w.Goodput.Mean, w.Amplification.Mean)
-	if len(rows) > 1 {
-		n := rows[1]
-		r += fmt.Sprintf(" (runner-up %s: %.1f%%, %.2f ops/s, %.2f)", n.Name, 100*n.SuccessRate.Mean, n.Goodput.Mean, n.Amplification.Mean)
-	}
-	return w.Name, r
 }
 
 // adaptiveChecks states adaptive's targets on a rate-limited scenario: at

@@ -29,58 +29,49 @@ func compact(s Stat, scale float64, prec int) string {
 
 // narrowHeader is the table's default columns: they fit 120 columns.
 func narrowHeader() []string {
-	return []string{"#", "strategy", "success %", "goodput/s", "amplification", "429s %", "p99 s", "last done s"}
+	return []string{"#", "strategy", "success %", "goodput/s", "amplification", "nbr refused", "429s %", "p99 s", "done s"}
+}
+
+// marked is the row's name with the winner's star and the Pareto mark.
+func (r *Row) marked() string {
+	name := r.Name
+	if r.Pareto {
+		name += " ◆"
+	}
+	if r.Winner {
+		name += " ★"
+	}
+	return name
 }
 
 func (r *Row) narrowCells() []string {
-	name := r.Name
-	if r.Winner {
-		name += " ★"
-	}
-	return []string{fmt.Sprint(r.Rank), name, compact(r.SuccessRate, 100, 1), compact(r.Goodput, 1, 2), compact(r.Amplification, 1, 2),
-		compact(r.Ratio429, 100, 1), compact(r.LatencyP99, 1, 1), compact(r.Completion, 1, 1)}
+	return []string{fmt.Sprint(r.Rank), r.marked(), compact(r.SuccessRate, 100, 1), compact(r.Goodput, 1, 2), compact(r.Amplification, 1, 2),
+		compact(r.NeighbourImpact, 1, 0), compact(r.Ratio429, 100, 1), compact(r.LatencyP99, 1, 1), compact(r.Completion, 1, 1)}
 }
 
 // legend explains the narrow table's units and what it leaves out.
-const legend = "success: operations that succeeded; goodput: successful operations per second; amplification: requests per operation ÷ the fewest it needs; 429s: share of attempts; p99: operation latency; last done: when the last operation finished; a ± b: mean and standard deviation over seeds; --wide shows every column"
+const legend = "★: winner; ◆: Pareto set (no other strategy beats it on success, goodput, amplification and neighbour impact at once); success: operations that succeeded; goodput: successful operations per second; amplification: requests sent ÷ the fewest the operations needed to get as far as they got; nbr refused: other tenants' requests refused beyond those refused without this client; 429s: share of attempts; p99: operation latency; done: when the last operation finished; a ± b: mean and standard deviation over seeds; --wide shows every column"
 
 func header() []string {
-	return []string{"#", "strategy", "success", "attempt success", "goodput ops/s", "efficiency", "amplification", "429 ratio", "p99 latency", "drain", "premature", "writes", "last done"}
+	return []string{"#", "strategy", "success", "attempt success", "goodput ops/s", "efficiency", "amplification", "neighbour refused", "429 ratio", "p99 latency", "drain", "premature", "writes", "last done"}
 }
 
 func (r *Row) cells() []string {
-	name := r.Name
-	if r.Winner {
-		name += " ★"
-	}
+	name := r.marked()
 	eff := "—"
 	if r.Efficiency != nil {
 		eff = pm(*r.Efficiency, 100, 0, "%")
 	}
 	return []string{fmt.Sprint(r.Rank), name, pm(r.SuccessRate, 100, 1, "%"), pm(r.AttemptSuccess, 100, 0, "%"), pm(r.Goodput, 1, 2, ""), eff,
-		pm(r.Amplification, 1, 2, ""), pm(r.Ratio429, 100, 1, "%"), pm(r.LatencyP99, 1, 2, "s"), pm(r.DrainTime, 1, 2, "s"), pm(r.PrematureRetries, 1, 1, ""),
+		pm(r.Amplification, 1, 2, ""), pm(r.NeighbourImpact, 1, 0, ""), pm(r.Ratio429, 100, 1, "%"), pm(r.LatencyP99, 1, 2, "s"), pm(r.DrainTime, 1, 2, "s"), pm(r.PrematureRetries, 1, 1, ""),
 		pm(r.Writes, 1, 0, ""), pm(r.Completion, 1, 2, "s")}
 }
 
+// lines are the verdict: what ran, the rule the rows are ranked by, and
+// why the winner won.
 func (res *Result) lines() []string {
-	out := []string{fmt.Sprintf("scenario %s · %s time · %d ops · seeds %v", res.Scenario, res.Clock, res.Ops, res.Seeds), "winner: " + res.Reason}
-	if len(res.Checks) > 0 {
-		var cs []string
-		short := false
-		for _, c := range res.Checks {
-			mark := "ok"
-			if !c.Pass {
-				mark, short = "SHORT", true
-			}
-			cs = append(cs, fmt.Sprintf("%s %.3g (%s: %s)", c.Name, c.Observed, c.Target, mark))
-		}
-		verdict := "adaptive meets its targets"
-		if short {
-			verdict = "adaptive falls short"
-		}
-		out = append(out, verdict+": "+strings.Join(cs, "; "))
-	}
-	return out
+	return []string{fmt.Sprintf("scenario %s · %s time · %d ops · seeds %v", res.Scenario, res.Clock, res.Ops, res.Seeds),
+		"rule (--objective " + res.Objective + "): " + res.Rule + ".", "winner: " + res.Reason}
 }
 
 // Write renders the result in format: table (the columns that fit 120
@@ -92,6 +83,9 @@ func (res *Result) Write(w io.Writer, format string) error {
 		h, cells := narrowHeader(), (*Row).narrowCells
 		if format == "wide" {
 			h, cells = header(), (*Row).cells
+		}
+		for _, l := range res.lines() {
+			fmt.Fprintln(w, table.Wrap(l, 100))
 		}
 		t := table.New(w)
 		hs := make([]any, len(h))
@@ -107,12 +101,8 @@ func (res *Result) Write(w io.Writer, format string) error {
 		if err := t.Render(); err != nil {
 			return err
 		}
-		lines := res.lines()
 		if format != "wide" {
-			lines = append([]string{legend}, lines...)
-		}
-		for _, l := range lines {
-			fmt.Fprintln(w, table.Wrap(l, 100))
+			fmt.Fprintln(w, table.Wrap(legend, 100))
 		}
 		return nil
 	case "json":

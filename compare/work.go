@@ -12,6 +12,7 @@ type work struct {
 	writes  int
 	lastEnd int64 // ns since the run's start
 	isWrite map[string]bool
+	truth   truth
 }
 
 // Header does nothing: work needs only attempts and operations.

@@ -143,6 +143,10 @@ func (s *Server) Scenario() *scenarios.Scenario { return s.sc }
 // Model returns the rate-limit model, for inspection.
 func (s *Server) Model() *limit.Model { return s.model }
 
+// Start is when the server started: its model's background load and
+// buckets begin then.
+func (s *Server) Start() time.Time { return s.start }
+
 // SampleUserIDs returns up to n user ids, in creation order.
 func (s *Server) SampleUserIDs(n int) []string { return s.users.sampleIDs(n) }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/mockgateway/limit"
+
 	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/probe/strategy"
@@ -75,6 +77,12 @@ type Result struct {
 	Summary  *record.Summary
 	Target   string
 	Strategy string
+	// Gateway is the served gateway's truth at the end of the run (nil for
+	// a URL target): every bucket's counters, background load included,
+	// and its states; GatewayStart and GatewayEnd bound the gateway's
+	// life on its clock.
+	Gateway                  []limit.BucketStats
+	GatewayStart, GatewayEnd time.Time
 }
 
 // Probe runs the options' workload and returns the summary. An error
@@ -104,6 +112,10 @@ func Probe(ctx context.Context, o Options) (res *Result, err error) {
 	defer func() {
 		if cerr := t.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
 			err = fmt.Errorf("probe: closing the target: %w", cerr)
+		}
+		if res != nil && t.Gateway != nil {
+			res.GatewayStart, res.GatewayEnd = t.Gateway.Start(), t.Clock.Now()
+			res.Gateway = t.Gateway.Model().Stats(res.GatewayEnd)
 		}
 	}()
 	var budget *client.Budget

@@ -19,6 +19,7 @@ type compareOpts struct {
 	seeds, ops, parallel              int
 	seed                              uint64
 	real, quiet, wide                 bool
+	objective                         string
 }
 
 func newCompareCmd() *cobra.Command {
@@ -28,10 +29,14 @@ func newCompareCmd() *cobra.Command {
 		Short: "Run every retry strategy on one scenario and rank them",
 		Long: `Run retry strategies on the same scenario and seeds and print one row per
 strategy — success rate, goodput, amplification, 429 share, p99 operation
-latency and when the last operation finished, each as mean ± standard
-deviation over seeds — ranked, with the winner marked and why. The table
-fits 120 columns; --wide (or --format json, markdown, html) adds attempt
-success, efficiency, drain time, premature retries and writes.
+latency, neighbour impact (other tenants' requests refused beyond those
+refused without the client) and when the last operation finished, each as
+mean ± standard deviation over seeds — ranked by an objective stated above
+the table with why the winner won, the Pareto set marked. --objective
+shared (the default: operations must succeed; then less load on the API and
+its neighbours beats a little more goodput), goodput, latency or load. The
+table fits 120 columns; --wide (or --format json, markdown, html) adds
+attempt success, efficiency, drain time, premature retries and writes.
 
 Runs use virtual time by default: the unchanged client and gateway code on a
 virtual clock, no sockets and no sleeping, so per-minute limits take
@@ -64,6 +69,7 @@ when several are given for one strategy) becomes a row.`,
 	f.BoolVar(&o.wide, "wide", false, "the table with every column (the default fits 120 columns)")
 	f.StringVar(&o.out, "out", "", `write the result to FILE ("-" or none: standard output), replacing it only once complete`)
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
+	f.StringVar(&o.objective, "objective", "shared", "the rule strategies are ranked by: "+objectiveNames())
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	return cmd
 }
@@ -75,6 +81,9 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 	}
 	if err := checkFormat(o.format, compare.Formats); err != nil {
 		return err
+	}
+	if _, err := compare.ObjectiveNamed(o.objective); err != nil {
+		return usagef("--objective %q: valid objectives are %s", o.objective, objectiveNames())
 	}
 	if o.wide && o.format == "table" {
 		o.format = "wide"
@@ -110,7 +119,7 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 		}
 	}
 	opts := compare.Options{Scenario: sc, Variants: variants, Seeds: o.seeds, BaseSeed: o.seed, Real: o.real, Ops: o.ops,
-		Parallel: o.parallel, Version: version.String()}
+		Parallel: o.parallel, Version: version.String(), Objective: o.objective}
 	var pr *progress
 	if !o.quiet {
 		fmt.Fprintf(stderr, "compare: scenario %s · %s × %d seeds · %s\n", sc.Name, strategiesText(variants), o.seeds, clockText(o.real))
@@ -150,4 +159,13 @@ func clockText(real bool) string {
 		return "real time"
 	}
 	return "virtual time"
+}
+
+// objectiveNames lists the objectives, the default first.
+func objectiveNames() string {
+	var ns []string
+	for _, ob := range compare.Objectives {
+		ns = append(ns, ob.Name)
+	}
+	return strings.Join(ns, ", ") + " (see README \"Virtual time and compare\")"
 }

@@ -79,6 +79,32 @@ func (b *Bucket) LimitValue(tier int) float64 {
 	return b.rates[b.tierIndex(tier)].N
 }
 
+// MostAdmitted bounds, in request units, what one state of the bucket for
+// tier can admit from its making at from until to: a token bucket (which
+// starts full) its burst plus its refill over the span; a fixed window its
+// count in each window the span touches (windows are aligned to the
+// clock's zero, as the state keeps them); a sliding window its count in
+// each window-long stretch that covers the span (span/window + 1). A
+// concurrency bucket has no bound over time: +Inf.
+func (b *Bucket) MostAdmitted(tier int, from, to time.Time) float64 {
+	t := b.tierIndex(tier)
+	span := to.Sub(from)
+	w := int64(b.window(t))
+	switch b.spec.Algorithm {
+	case TokenBucket:
+		burst := b.spec.Burst
+		if burst <= 0 {
+			burst = int(math.Max(1, math.Ceil(b.rates[t].PerSecond())))
+		}
+		return float64(burst) + b.rates[t].PerSecond()*span.Seconds()
+	case FixedWindow:
+		return b.limits[t] * float64(floorDiv(to.UnixNano(), w)-floorDiv(from.UnixNano(), w)+1)
+	case SlidingWindow:
+		return b.limits[t] * float64(int64(span)/w+1)
+	}
+	return math.Inf(1)
+}
+
 func (b *Bucket) tierIndex(tier int) int {
 	if !b.spec.FromTier || tier < 0 || tier >= len(b.rates) {
 		return 0
