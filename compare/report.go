@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"reflect"
 	"strings"
 
 	"github.com/ratelab/ratelab/analysis"
@@ -51,12 +50,15 @@ func (res *Result) verdictFirst() (string, []string) {
 // pageHeader is every column of the wide table, units in the header so
 // that the values fit a page without wrapping.
 func pageHeader() []string {
-	return []string{"#", "strategy", "success %", "attempt success %", "goodput ops/s", "efficiency %", "amplification", "429s %", "p99 s", "drain s", "premature", "writes", "last done s"}
+	return []string{"#", "strategy", "success %", "attempt success %", "goodput ops/s", "efficiency %", "amplification", "neighbour refused", "429s %", "p99 s", "drain s", "premature", "writes", "last done s"}
 }
 
 // pageCells are the row's values for pageHeader, a ± b written compactly.
 func (r *Row) pageCells() []string {
 	name := r.Name
+	if r.Pareto {
+		name += " ◆"
+	}
 	if r.Winner {
 		name += " ★"
 	}
@@ -65,15 +67,8 @@ func (r *Row) pageCells() []string {
 		eff = compact(*r.Efficiency, 100, 0)
 	}
 	return []string{fmt.Sprint(r.Rank), name, compact(r.SuccessRate, 100, 1), compact(r.AttemptSuccess, 100, 0), compact(r.Goodput, 1, 2), eff,
-		compact(r.Amplification, 1, 2), compact(r.Ratio429, 100, 1), compact(r.LatencyP99, 1, 1), compact(r.DrainTime, 1, 1), compact(r.PrematureRetries, 1, 1),
+		compact(r.Amplification, 1, 2), compact(r.NeighbourImpact, 1, 0), compact(r.Ratio429, 100, 1), compact(r.LatencyP99, 1, 1), compact(r.DrainTime, 1, 1), compact(r.PrematureRetries, 1, 1),
 		compact(r.Writes, 1, 0), compact(r.Completion, 1, 1)}
-}
-
-// pareto reads the row's Pareto mark, if Row has one (a bool field named
-// Pareto): the chart shows the ranking's set and never computes its own.
-func pareto(r *Row) bool {
-	f := reflect.ValueOf(r).Elem().FieldByName("Pareto")
-	return f.IsValid() && f.Kind() == reflect.Bool && f.Bool()
 }
 
 // writeHTML writes one self-contained page: the verdict, the table, the
@@ -85,7 +80,7 @@ func (res *Result) writeHTML(w io.Writer) error {
 	var first []*analysis.Run
 	for i := range res.Rows {
 		r := &res.Rows[i]
-		pts = append(pts, analysis.StrategyPoints{Name: r.Name, Runs: r.runs, Winner: r.Winner, Pareto: pareto(r)})
+		pts = append(pts, analysis.StrategyPoints{Name: r.Name, Runs: r.runs, Winner: r.Winner, Pareto: r.Pareto})
 		if len(r.runs) > 0 && r.runs[0] != nil {
 			names, first = append(names, r.Name), append(first, r.runs[0])
 		}
