@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -43,6 +44,9 @@ type Options struct {
 	Real bool
 	// Ops overrides the scenario's operation count.
 	Ops int
+	// MaxDuration caps each run's duration; 0 means the scenario's, else
+	// one sized to the workload (see maxDuration).
+	MaxDuration time.Duration
 	// Parallel is how many runs go at once; 0 means one per core.
 	Parallel int
 	Version  string
@@ -98,6 +102,8 @@ type Row struct {
 	// Writes are the requests on writing routes (PATCH, PUT, ...) a run
 	// sent; Completion is when its last successful operation ended, in
 	// seconds from the start: the work and the time of a contention study.
+	// Capped counts the row's runs a cap (time, requests) ended.
+	Capped     int  `json:"capped_runs,omitempty"`
 	Writes     Stat `json:"writes"`
 	Completion Stat `json:"completion"`
 	// NeighbourImpact is how many more of the other tenants' requests
@@ -124,7 +130,10 @@ type Result struct {
 	Clock    string   `json:"clock"`
 	Seeds    []uint64 `json:"seeds"`
 	Ops      int      `json:"ops"`
-	Rows     []Row    `json:"rows"`
+	// CutShort says which runs a cap ended, when any did: the comparison
+	// then names no winner.
+	CutShort string `json:"cut_short,omitempty"`
+	Rows     []Row  `json:"rows"`
 	// Objective and Rule name and state the rule the rows are ranked by.
 	Objective string `json:"objective"`
 	Rule      string `json:"rule"`
@@ -300,6 +309,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Rows = rows
 	res.Objective, res.Rule = obj.Name, obj.Rule
 	res.Winner, res.Reason = reason(rows, obj)
+	res.CutShort = res.cutShort(rows)
 	return res, nil
 }
 
@@ -312,13 +322,16 @@ func one(ctx context.Context, o Options, v Variant, seed uint64) (*analysis.Run,
 	var wk work
 	var operation string
 	res, err := probe.Probe(ctx, probe.Options{Scenario: o.Scenario, Strategy: v.Strategy, Params: v.Params, Ops: o.Ops,
-		Seed: seed, Target: target.Spec{Virtual: !o.Real}, Observe: both{vis, &wk}, Version: o.Version,
+		Seed: seed, MaxDuration: maxDuration(o), Target: target.Spec{Virtual: !o.Real}, Observe: both{vis, &wk}, Version: o.Version,
 		Started: func(p probe.Plan) { operation = p.Operation }})
 	if err != nil {
 		return nil, wk, fmt.Errorf("compare: %s seed %d: %w", v.Name, seed, err)
 	}
 	run := finish()
 	run.Strategy = v.Name
+	if res.Summary != nil {
+		wk.capped = res.Summary.CapReached
+	}
 	if run.Metrics != nil {
 		wk.truth = gatewayTruth(o.Scenario, operation, seed, res, run.Metrics.Ops, run.Metrics.Succeeded)
 		// The gateway's figure replaces the attempt log's estimate.
@@ -343,6 +356,11 @@ func (res *Result) summarise(rows []Row) {
 }
 
 func summarise(r *Row) {
+	for _, w := range r.work {
+		if w.capped != "" {
+			r.Capped++
+		}
+	}
 	col := func(f func(m *analysis.Metrics) float64) Stat {
 		var xs []float64
 		for _, run := range r.runs {

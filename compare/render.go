@@ -70,8 +70,12 @@ func (r *Row) cells() []string {
 // lines are the verdict: what ran, the rule the rows are ranked by, and
 // why the winner won.
 func (res *Result) lines() []string {
-	return []string{fmt.Sprintf("scenario %s · %s time · %d ops · seeds %v", res.Scenario, res.Clock, res.Ops, res.Seeds),
-		"rule (--objective " + res.Objective + "): " + res.Rule + ".", "winner: " + res.Reason}
+	ls := []string{fmt.Sprintf("scenario %s · %s time · %d ops · seeds %v", res.Scenario, res.Clock, res.Ops, res.Seeds),
+		"rule (--objective " + res.Objective + "): " + res.Rule + "."}
+	if res.CutShort != "" {
+		ls = append(ls, res.CutShort)
+	}
+	return append(ls, "winner: "+res.Reason)
 }
 
 // Write renders the result in format: table (the columns that fit 120

@@ -13,6 +13,7 @@ type work struct {
 	lastEnd int64 // ns since the run's start
 	isWrite map[string]bool
 	truth   truth
+	capped  string // the cap that ended the run, if one did
 }
 
 // Header does nothing: work needs only attempts and operations.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,7 @@ type compareOpts struct {
 	scenario, strategies, format, out string
 	params                            []string
 	seeds, ops, parallel              int
+	maxDuration                       time.Duration
 	seed                              uint64
 	real, quiet, wide                 bool
 	objective                         string
@@ -64,6 +66,7 @@ when several are given for one strategy) becomes a row.`,
 	f.Uint64Var(&o.seed, "seed", 0, "first seed (0: the scenario's)")
 	f.IntVar(&o.ops, "ops", 0, "operations per run (default: the scenario's)")
 	f.IntVar(&o.parallel, "parallel", 0, "runs at once (default: one per core)")
+	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap on each run's duration (default: the scenario's, else 4× what the workload needs at its rate, at least 10m); a capped comparison names no winner")
 	f.BoolVar(&o.real, "real", false, "use the wall clock and loopback sockets instead of virtual time")
 	f.StringVar(&o.format, "format", "table", "table, wide, json, markdown or html")
 	f.BoolVar(&o.wide, "wide", false, "the table with every column (the default fits 120 columns)")
@@ -94,7 +97,7 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 	if o.seeds < 1 {
 		return usagef("--seeds %d: need at least 1", o.seeds)
 	}
-	if o.ops < 0 || o.parallel < 0 {
+	if o.ops < 0 || o.parallel < 0 || o.maxDuration < 0 {
 		return usagef("--ops and --parallel must not be negative (0 takes the default)")
 	}
 	var variants []compare.Variant
@@ -119,7 +122,7 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, o compareOpts) er
 		}
 	}
 	opts := compare.Options{Scenario: sc, Variants: variants, Seeds: o.seeds, BaseSeed: o.seed, Real: o.real, Ops: o.ops,
-		Parallel: o.parallel, Version: version.String(), Objective: o.objective}
+		Parallel: o.parallel, MaxDuration: o.maxDuration, Version: version.String(), Objective: o.objective}
 	var pr *progress
 	if !o.quiet {
 		fmt.Fprintf(stderr, "compare: scenario %s · %s × %d seeds · %s\n", sc.Name, strategiesText(variants), o.seeds, clockText(o.real))
