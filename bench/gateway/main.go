@@ -28,7 +28,7 @@ name: bench
 gateway:
   buckets:
     - {name: token, scope: token, algorithm: fixed-window, limit: 60000000/min}
-    - {name: directory, scope: org, algorithm: token-bucket, limit: 100000000/s, burst: 1000000}
+    - {name: directory, scope: org, algorithm: token-bucket, limit: 1000000/s, burst: 1000000}
   routes: [{match: "*", buckets: [token, directory]}]
 `
 
