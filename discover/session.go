@@ -52,6 +52,9 @@ type Setup struct {
 	MaxRequests int
 	MaxDuration time.Duration
 	Log         func(format string, args ...any)
+	// DryRun checks the setup for a plan only: a URL target's credentials
+	// are not needed, since nothing will be sent.
+	DryRun bool
 }
 
 // Plan describes what Discover will do, before it sends anything.
@@ -102,7 +105,11 @@ func (s *Setup) Check() error {
 	if s.Target.Timeout == 0 {
 		s.Target.Timeout = DefaultTimeout
 	}
-	_, err := s.Target.Check()
+	check := s.Target.Check
+	if s.DryRun {
+		check = s.Target.CheckPlan // nothing is sent: no credentials needed
+	}
+	_, err := check()
 	return err
 }
 

@@ -133,6 +133,18 @@ func (t *Target) Close(ctx context.Context) error {
 // another host unless AllowWrites, and a URL without credentials in the
 // environment.
 func (s *Spec) Check() (live bool, err error) {
+	if live, err = s.CheckPlan(); err != nil || s.URL == "" {
+		return live, err
+	}
+	if _, err := credentials(s.Getenv); err != nil {
+		return false, err
+	}
+	return live, nil
+}
+
+// CheckPlan is Check without the credentials: what a dry run, which
+// sends nothing, needs to hold.
+func (s *Spec) CheckPlan() (live bool, err error) {
 	if s.URL == "" {
 		if s.Scenario == nil {
 			return false, Usagef("give a target URL or a scenario")
@@ -162,9 +174,6 @@ func (s *Spec) Check() (live bool, err error) {
 	}
 	if s.Writes && !loopback && !s.AllowWrites {
 		return false, Usagef("this run writes to %s, a live host; pass --allow-writes to permit it", s.URL)
-	}
-	if _, err := credentials(s.Getenv); err != nil {
-		return false, err
 	}
 	return !loopback, nil
 }

@@ -87,7 +87,7 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 		return err
 	}
 	s := discover.Setup{Target: target.Spec{URL: o.target, Virtual: o.virtual, Insecure: o.insecure, Getenv: os.Getenv},
-		Routes: o.routes, AllowWrites: o.allowWrites, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration}
+		Routes: o.routes, AllowWrites: o.allowWrites, MaxRequests: o.maxRequests, MaxDuration: o.maxDuration, DryRun: o.dryRun}
 	if o.target == "" {
 		sc, err := openScenario(o.scenario)
 		if err != nil {
