@@ -134,11 +134,9 @@ func NewVisitor(name string) (record.Visitor, func() *Run) {
 // AnalyzeReader analyses one log read from r; name labels it in errors
 // and reports.
 func AnalyzeReader(name string, r io.Reader, o Options) (*Run, error) {
-	a := newAccumulator(name)
-	_, skipped, err := record.Stream(name, r, a, o.Read)
+	runs, err := AnalyzeLogs([]Log{{Name: name, R: r}}, o)
 	if err != nil {
 		return nil, err
 	}
-	a.run.Skipped = skipped
-	return a.finish(), nil
+	return runs[0], nil
 }

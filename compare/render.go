@@ -67,16 +67,19 @@ func (r *Row) cells() []string {
 		pm(r.Writes, 1, 0, ""), pm(r.Completion, 1, 2, "s")}
 }
 
-// lines are the verdict: what ran, the rule the rows are ranked by, and
-// why the winner won.
-func (res *Result) lines() []string {
+// context is what ran, the rule the rows are ranked by, and whether a cap
+// cut runs short: the lines that frame the verdict.
+func (res *Result) context() []string {
 	ls := []string{fmt.Sprintf("scenario %s · %s time · %d ops · seeds %v", res.Scenario, res.Clock, res.Ops, res.Seeds),
 		"rule (--objective " + res.Objective + "): " + res.Rule + "."}
 	if res.CutShort != "" {
 		ls = append(ls, res.CutShort)
 	}
-	return append(ls, "winner: "+res.Reason)
+	return ls
 }
+
+// lines are the verdict: the context, then why the winner won.
+func (res *Result) lines() []string { return append(res.context(), "winner: "+res.Reason) }
 
 // Write renders the result in format: table (the columns that fit 120
 // terminal columns, with a legend), wide (every column), json, markdown or

@@ -35,17 +35,9 @@ func (res *Result) writeMarkdown(w io.Writer) error {
 	return nil
 }
 
-// verdictFirst splits the result's lines into the verdict (the winner and
-// why) and the rest, in order.
-func (res *Result) verdictFirst() (string, []string) {
-	lines := res.lines()
-	for i, l := range lines {
-		if strings.HasPrefix(l, "winner") {
-			return strings.TrimPrefix(l, "winner: "), append(lines[:i:i], lines[i+1:]...)
-		}
-	}
-	return "", lines
-}
+// verdictFirst is the verdict (the winner and why) and the lines that
+// frame it, in order.
+func (res *Result) verdictFirst() (string, []string) { return res.Reason, res.context() }
 
 // pageHeader is every column of the wide table, units in the header so
 // that the values fit a page without wrapping.
@@ -55,13 +47,7 @@ func pageHeader() []string {
 
 // pageCells are the row's values for pageHeader, a ± b written compactly.
 func (r *Row) pageCells() []string {
-	name := r.Name
-	if r.Pareto {
-		name += " ◆"
-	}
-	if r.Winner {
-		name += " ★"
-	}
+	name := r.marked()
 	eff := "—"
 	if r.Efficiency != nil {
 		eff = compact(*r.Efficiency, 100, 0)
