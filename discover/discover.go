@@ -19,9 +19,9 @@ import (
 	"math"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/probe/client"
 )
@@ -49,6 +49,13 @@ type Options struct {
 	// NewClient returns a second client with the same credentials, for
 	// the scope test (a second token); nil skips it.
 	NewClient func() *client.Client
+	// Second is a client with other credentials (another OAuth client of
+	// the same org), which tells a per-client limit from an org-wide one;
+	// nil leaves them "client or wider".
+	Second *client.Client
+	// Listed is when the user listing that found the probed user was
+	// admitted (zero if there was none): it counts in the buckets too.
+	Listed time.Time
 	// Log, when set, receives a line per phase.
 	Log func(format string, args ...any)
 }
@@ -82,11 +89,22 @@ type Finding struct {
 	Hints HintStats `json:"retry_after"`
 	// Unseen is capacity the gateway announces (limit object) but the probe
 	// could not use: traffic it cannot see, per minute.
-	Unseen      float64  `json:"unseen_per_min,omitempty"`
-	FirstBurst  int      `json:"first_burst"`
-	SecondBurst int      `json:"second_burst"`
-	Requests    int      `json:"requests"`
-	Notes       []string `json:"notes,omitempty"`
+	Unseen float64 `json:"unseen_per_min,omitempty"`
+	// Layers are every limit met on the route, in the order each first
+	// refused: the burst layer first, then what bound sustained traffic.
+	// The fields above describe the binding one, Layers[Binding]: the
+	// lowest sustained rate.
+	Layers  []Layer `json:"layers,omitempty"`
+	Binding int     `json:"binding"`
+	// Sustained is the admitted rate measured over the sustained phase
+	// (SustainedSpan seconds at just under the burst layer's rate); 0
+	// when it was not measured.
+	Sustained     float64  `json:"sustained_per_min,omitempty"`
+	SustainedSpan float64  `json:"sustained_span_s,omitempty"`
+	FirstBurst    int      `json:"first_burst"`
+	SecondBurst   int      `json:"second_burst"`
+	Requests      int      `json:"requests"`
+	Notes         []string `json:"notes,omitempty"`
 }
 
 // HintStats describes the Retry-After hints met.
@@ -101,12 +119,14 @@ type HintStats struct {
 
 // Result is a whole discovery.
 type Result struct {
-	Target    string    `json:"target"`
-	Findings  []Finding `json:"endpoints"`
-	Requests  int       `json:"requests"`
-	Elapsed   float64   `json:"elapsed_s"`
-	Stopped   string    `json:"stopped,omitempty"` // why discovery stopped early
-	Truncated bool      `json:"budget_exhausted,omitempty"`
+	Target   string    `json:"target"`
+	Findings []Finding `json:"endpoints"`
+	Requests int       `json:"requests"`
+	Elapsed  float64   `json:"elapsed_s"`
+	Stopped  string    `json:"stopped,omitempty"` // why discovery stopped early
+	// LimitsAPI says whether the target's limits API was read.
+	LimitsAPI string `json:"limits_api"`
+	Truncated bool   `json:"budget_exhausted,omitempty"`
 }
 
 // ErrTrouble stops discovery: an answer that is not rate limiting.
@@ -117,12 +137,28 @@ type prober struct {
 	start    time.Time
 	requests int
 	ctx      context.Context
+	// events are every admission and refusal, in order, for counting what
+	// a bucket held when it refused.
+	events []event
+	// documented are the limits API's values by namespace and key; nil
+	// when the target does not serve it.
+	documented map[string]float64
+	// read are the namespaces read.
+	read map[string]bool
+	// last is the probing client's last answer.
+	last answer
+	// expect, when set, is the limit key being measured: waitAdmit stops
+	// with errForeign when another key refuses.
+	expect string
 	// lastRefused is when waitAdmit's last 429 arrived: the limit reset
 	// between it and the admission.
 	lastRefused time.Time
 }
 
 var errBudget = errors.New("discover: budget exhausted")
+
+// errForeign stops a measurement of one limit when another one refuses.
+var errForeign = errors.New("discover: another limit refused")
 
 // answer is one response as discovery sees it.
 type answer struct {
@@ -199,7 +235,31 @@ func (p *prober) send(c *client.Client, e Endpoint) (answer, error) {
 			_ = json.Unmarshal(body.Limit, &a.limit)
 		}
 	}
+	p.note(c, e, a)
+	if a.status == http.StatusTooManyRequests && longWait(a) {
+		return a, &quotaError{a: a}
+	}
 	return a, nil
+}
+
+// event is one answer as the bucket arithmetic needs it.
+type event struct {
+	at    time.Time
+	route string
+	main  bool // sent by the probing client (not a scope test's)
+	ok    bool // admitted; else refused (429)
+	key   string
+	hint  time.Duration // a refusal's Retry-After, when it had one
+}
+
+func (p *prober) note(c *client.Client, e Endpoint, a answer) {
+	if a.status != http.StatusTooManyRequests && (a.status < 200 || a.status > 299) {
+		return
+	}
+	if c == p.o.Client {
+		p.last = a
+	}
+	p.events = append(p.events, event{at: a.at, route: e.Route, main: c == p.o.Client, ok: a.status != http.StatusTooManyRequests, key: a.limit.Key, hint: a.hint})
 }
 
 // burst sends back-to-back until a 429 or max; it returns the admitted
@@ -250,6 +310,9 @@ func (p *prober) waitAdmit(c *client.Client, e Endpoint, last answer, st *HintSt
 			p.noteHint(last, real, st)
 			return a, real, nil
 		}
+		if p.expect != "" && a.limit.Key != "" && a.limit.Key != p.expect {
+			return a, 0, errForeign
+		}
 		cur = a
 		p.lastRefused = a.at
 		step = min(2*step, time.Second)
@@ -283,7 +346,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	p := &prober{o: o, start: o.Clock.Now(), ctx: ctx}
-	res := &Result{}
+	if !o.Listed.IsZero() {
+		p.events = append(p.events, event{at: o.Listed, route: api.UsersList.Route().Name(), main: true, ok: true})
+	}
+	res := &Result{LimitsAPI: p.readDocumented()}
 	var err error
 	for i, e := range o.Endpoints {
 		// An endpoint already found to share a bucket has that bucket's
@@ -330,6 +396,13 @@ type probe struct {
 	f        Finding
 	c        *client.Client
 	maxBurst int
+	// fresh is the scope tests' token; extra the layers found after the
+	// first; scopes and refusals what the sustained phase met, by key.
+	fresh    *client.Client
+	from     int // the route's first event
+	extra    []Layer
+	scopes   map[string]string
+	refusals map[string][]answer
 	// n1 admitted from t0 until first429 (at exhausted); after the wait,
 	// the first admission at reset (the limit reset after refusedAt), then
 	// n2 admitted at once until second429.
@@ -345,26 +418,39 @@ func (q *probe) log(format string, args ...any) {
 	}
 }
 
-// endpoint discovers e's limit: drain it, test sharing and scope while it
-// is spent, wait for the reset, drain again, and tell a window from a
-// token bucket by what the second drain got back.
+// endpoint discovers e's limits: drain it, test sharing and scope while
+// it is spent, wait for the reset, drain again, and tell a window from a
+// token bucket by what the second drain got back; then measure sustained
+// traffic for the layers under that one. A quota or a long window ends
+// the route's probing at once.
 func (p *prober) endpoint(e Endpoint, all []Endpoint, idx int) (Finding, error) {
-	q := &probe{prober: p, e: e, f: Finding{Route: e.Route, Algorithm: "unknown"}, c: p.o.Client}
-	if err := q.align(); err != nil {
-		return q.f, err
+	q := &probe{prober: p, e: e, f: Finding{Route: e.Route, Algorithm: "unknown"}, c: p.o.Client, from: len(p.events)}
+	err := q.layers(all, idx)
+	var qe *quotaError
+	if errors.As(err, &qe) {
+		q.quota(qe.a)
+		err = nil
 	}
-	q.maxBurst = max((p.o.MaxRequests-p.requests)/3, 10)
+	q.finish()
+	return q.f, err
+}
+
+func (q *probe) layers(all []Endpoint, idx int) error {
+	if err := q.align(); err != nil {
+		return err
+	}
+	q.maxBurst = max((q.o.MaxRequests-q.requests)/3, 10)
 	if err := q.drain(); err != nil || q.first429 == nil {
-		return q.f, err
+		return err
 	}
 	if err := q.sharing(all, idx); err != nil {
-		return q.f, err
+		return err
 	}
 	if err := q.scope(); err != nil {
-		return q.f, err
+		return err
 	}
 	if err := q.refill(); err != nil {
-		return q.f, err
+		return err
 	}
 	var err error
 	if float64(q.n2) >= 0.5*float64(q.n1) && q.n1 >= 2 {
@@ -373,9 +459,9 @@ func (p *prober) endpoint(e Endpoint, all []Endpoint, idx int) (Finding, error) 
 		err = q.tokenBucket()
 	}
 	if err != nil {
-		return q.f, err
+		return err
 	}
-	return p.unseen(q.f), nil
+	return q.sustain(all, idx)
 }
 
 // align waits until 3.37 s past a ten-second boundary, so fixed windows,
@@ -438,27 +524,9 @@ func (q *probe) sharing(all []Endpoint, idx int) error {
 // token; a refill would let through one at most. The old token sends
 // nothing until its Retry-After has passed.
 func (q *probe) scope() error {
-	if q.o.NewClient == nil {
-		return nil
-	}
-	fresh := q.o.NewClient()
-	tries := min(3, q.n1)
-	passed := 0
-	for k := 0; k < tries; k++ {
-		b, err := q.send(fresh, q.e)
-		if err != nil {
-			return err
-		}
-		if b.status == http.StatusTooManyRequests {
-			break
-		}
-		passed++
-	}
-	q.f.Scope = "client or wider"
-	if passed == tries && tries >= 2 {
-		q.f.Scope = "token"
-	}
-	return nil
+	scope, err := q.scopeOf(min(3, q.n1), 2)
+	q.f.Scope = scope
+	return err
 }
 
 // refill waits for the first admission, honouring every hint, then drains
@@ -503,6 +571,11 @@ func (q *probe) window() error {
 	}
 	if f.Algorithm != "token-bucket" { // the spread test measured a bucket's rate itself
 		f.Limit = float64(q.n2)
+		if q.second429 != nil && q.second429.limit.Key != f.LimitKey {
+			// Another limit cut the second drain short: the first one,
+			// made in a fresh window, is this window's count.
+			f.Limit = float64(q.n1)
+		}
 		f.RatePerMin = f.Limit / f.Window * 60
 	}
 	return nil
@@ -556,10 +629,14 @@ func (q *probe) tokenBucket() error {
 	f := &q.f
 	f.Algorithm, f.Burst = "token-bucket", float64(q.n1)
 	admitted, from := q.n2, q.reset
-	for cur := q.second429; cur != nil && q.now().Sub(from) < 10*time.Second; {
+	// Another limit refusing ends the measurement: what got through until
+	// then was this one's rate; the sustained phase reads the other.
+	q.expect = q.f.LimitKey
+	defer func() { q.expect = "" }()
+	for cur := q.second429; cur != nil && q.now().Sub(from) < 10*time.Second && cur.limit.Key == q.f.LimitKey; {
 		a, _, err := q.waitAdmit(q.c, q.e, *cur, &f.Hints)
 		if err != nil {
-			if errors.Is(err, errBudget) {
+			if errors.Is(err, errBudget) || errors.Is(err, errForeign) {
 				break
 			}
 			return err
@@ -592,21 +669,6 @@ func (q *probe) tokenBucket() error {
 	return nil
 }
 
-// unseen compares the measured rate with the limit the gateway announces.
-func (p *prober) unseen(f Finding) Finding {
-	f.LimitPerMin = f.RatePerMin
-	if f.LimitValue > 0 && strings.Contains(f.LimitKey, "per.minute") && f.RatePerMin >= 0.6*f.LimitValue && f.RatePerMin <= 1.1*f.LimitValue {
-		f.LimitPerMin = f.LimitValue
-	}
-	if f.LimitValue > 0 && f.RatePerMin > 0 && strings.Contains(f.LimitKey, "per.minute") {
-		if missing := f.LimitValue - f.RatePerMin; missing > 0.1*f.LimitValue {
-			f.Unseen = missing
-			f.Notes = append(f.Notes, fmt.Sprintf("the gateway announces %g/min but only %.0f/min reached this client: traffic you cannot see uses the rest", f.LimitValue, f.RatePerMin))
-		}
-	}
-	return f
-}
-
 // roundWindow snaps a measured window to a round length within 10%.
 func roundWindow(d time.Duration) time.Duration {
 	for _, w := range windows {
@@ -620,7 +682,7 @@ func roundWindow(d time.Duration) time.Duration {
 // sharedWith returns the index of a finding that shares route, or -1.
 func sharedWith(fs []Finding, route string) int {
 	for i, f := range fs {
-		if f.Algorithm != "unknown" && contains(f.SharesWith, route) {
+		if len(f.Layers) > 0 && f.Layers[0].Algorithm != "unknown" && contains(f.SharesWith, route) {
 			return i
 		}
 	}

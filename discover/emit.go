@@ -8,73 +8,64 @@ import (
 )
 
 // WriteScenario writes a scenario that reproduces what was discovered:
-// one bucket per group of endpoints that share a limit, the Retry-After
-// behaviour seen, and unseen traffic as background load.
+// a bucket per limit found, stacked on each route in the order they
+// refused, shared by the routes found to share them; the Retry-After
+// behaviour seen; and unseen traffic as background load.
 func (r *Result) WriteScenario(w io.Writer, name string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "name: %s\n", name)
 	fmt.Fprintf(&b, "description: Limits discovered on %s by ratelab discover (%d requests, %.0f s).\n", r.Target, r.Requests, r.Elapsed)
 	fmt.Fprintf(&b, "models: Measured, not documented; re-run ratelab discover to refresh.\n")
 	b.WriteString("gateway:\n  buckets:\n")
-	bucketOf := map[string]string{}
-	var routes []string
-	n := 0
 	var bg []string
 	zero, missing, floor, seen := 0, 0, 0, 0
+	stacks := map[string][]string{} // route → its buckets, in the order they refused
+	named := map[string]string{}    // a layer's identity → its bucket
+	var routes []string
 	for _, f := range r.Findings {
 		seen += f.Hints.Seen
 		zero += f.Hints.Zero
 		missing += f.Hints.Missing
 		floor += f.Hints.RoundedDown
-		if f.Algorithm == "unknown" || f.Limit <= 0 {
+		if _, done := stacks[f.Route]; done {
 			continue
 		}
-		if _, done := bucketOf[f.Route]; done {
+		var stack []string
+		for i, l := range f.Layers {
+			if l.Limit <= 0 || l.Algorithm == "unknown" {
+				continue
+			}
+			id := l.LimitNamespace + "/" + l.LimitKey
+			if l.LimitKey == "" {
+				id = fmt.Sprintf("%s#%d", f.Route, i)
+			}
+			name, ok := named[id]
+			if !ok {
+				name = bucketFor(l, len(named)+1, named)
+				named[id] = name
+				b.WriteString(bucketLine(name, l))
+				if l.Unseen > 0 {
+					bg = append(bg, fmt.Sprintf("    - {bucket: %s, rate: %s/min, pattern: poisson}\n", name, num(l.Unseen)))
+				}
+			}
+			stack = append(stack, name)
+		}
+		if len(stack) == 0 {
 			continue
 		}
-		n++
-		name := fmt.Sprintf("b%d", n)
-		if f.LimitNamespace != "" {
-			name = strings.ReplaceAll(f.LimitNamespace, ".", "-")
-			if strings.Contains(b.String(), "{name: "+name+",") {
-				name = fmt.Sprintf("%s-%d", name, n)
+		for _, rt := range append([]string{f.Route}, f.SharesWith...) {
+			if _, done := stacks[rt]; !done {
+				stacks[rt] = stack
+				routes = append(routes, rt)
 			}
 		}
-		bucketOf[f.Route] = name
-		for _, s := range f.SharesWith {
-			bucketOf[s] = name
-		}
-		scope := "org"
-		if f.Scope == "token" {
-			scope = "token"
-		}
-		extra := ""
-		if f.LimitKey != "" {
-			extra = fmt.Sprintf(", namespace: %s, key: %s", f.LimitNamespace, f.LimitKey)
-		}
-		switch f.Algorithm {
-		case "token-bucket":
-			rate := f.LimitPerMin
-			fmt.Fprintf(&b, "    - {name: %s, scope: %s, algorithm: token-bucket, limit: %s/min, burst: %d%s}\n",
-				name, scope, num(rate), int(math.Max(1, math.Round(f.Burst))), extra)
-		default:
-			limit := f.LimitPerMin * f.Window / 60
-			fmt.Fprintf(&b, "    - {name: %s, scope: %s, algorithm: %s, limit: %s/%s, window: %s%s}\n",
-				name, scope, f.Algorithm, num(math.Round(limit)), dur(f.Window), dur(f.Window), extra)
-		}
-		if f.Unseen > 0 {
-			bg = append(bg, fmt.Sprintf("    - {bucket: %s, rate: %s/min, pattern: poisson}\n", name, num(f.Unseen)))
-		}
 	}
-	if n == 0 {
+	if len(named) == 0 {
 		return fmt.Errorf("discover: nothing was limited within the budget; no scenario to write")
 	}
 	b.WriteString("  routes:\n")
-	for _, f := range r.Findings {
-		if name, ok := bucketOf[f.Route]; ok && !contains(routes, f.Route) {
-			routes = append(routes, f.Route)
-			fmt.Fprintf(&b, "    - {match: %q, buckets: [%s]}\n", f.Route, name)
-		}
+	for _, rt := range routes {
+		fmt.Fprintf(&b, "    - {match: %q, buckets: [%s]}\n", rt, strings.Join(stacks[rt], ", "))
 	}
 	mode := "accurate"
 	switch {
@@ -95,6 +86,43 @@ func (r *Result) WriteScenario(w io.Writer, name string) error {
 	b.WriteString("workload: {operation: get-user, ops: 100, concurrency: 2, strategy: adaptive}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// bucketFor names a layer's bucket after its namespace when it has one.
+func bucketFor(l Layer, n int, named map[string]string) string {
+	name := fmt.Sprintf("b%d", n)
+	if l.LimitNamespace != "" {
+		name = strings.ReplaceAll(l.LimitNamespace, ".", "-")
+		for _, other := range named {
+			if other == name {
+				return fmt.Sprintf("%s-%d", name, n)
+			}
+		}
+	}
+	return name
+}
+
+// bucketLine is a layer as a scenario bucket.
+func bucketLine(name string, l Layer) string {
+	scope := "org"
+	switch l.Scope {
+	case "token", "client":
+		scope = l.Scope
+	}
+	extra := ""
+	if l.LimitKey != "" {
+		extra = fmt.Sprintf(", namespace: %s, key: %s", l.LimitNamespace, l.LimitKey)
+	}
+	switch l.Algorithm {
+	case "token-bucket":
+		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: token-bucket, limit: %s/min, burst: %d%s}\n",
+			name, scope, num(l.LimitPerMin), int(math.Max(1, math.Round(l.Burst))), extra)
+	case "daily-quota":
+		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: daily-quota, limit: %s/day%s}\n", name, scope, num(l.Limit), extra)
+	}
+	limit := l.LimitPerMin * l.Window / 60
+	return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: %s, limit: %s/%s, window: %s%s}\n",
+		name, scope, l.Algorithm, num(math.Round(limit)), dur(l.Window), dur(l.Window), extra)
 }
 
 func num(x float64) string {

@@ -133,7 +133,7 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 			err = fmt.Errorf("discover: %w", lerr)
 			return
 		}
-		user := users[0]
+		user, listed := users[0], clk.Now()
 		var eps []Endpoint
 		for _, r := range s.routes() {
 			method, path, _ := strings.Cut(r, " ")
@@ -150,7 +150,7 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 			eps = append(eps, e)
 		}
 		res, err = Run(ctx, Options{Client: c, Clock: clk, Endpoints: eps, MaxRequests: s.MaxRequests - 1,
-			MaxDuration: s.MaxDuration, AllowWrites: s.AllowWrites, NewClient: newClient, Log: s.Log})
+			MaxDuration: s.MaxDuration, AllowWrites: s.AllowWrites, NewClient: newClient, Log: s.Log, Listed: listed})
 		if res != nil {
 			res.Requests++ // the user listing
 		}

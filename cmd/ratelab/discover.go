@@ -139,36 +139,52 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 
 func discoverTable(w io.Writer, res *discover.Result) error {
 	t := table.New(w)
-	t.Header("route", "algorithm", "limit", "conf.", "scope", "hints 0/short/none")
+	t.Header("route", "layer", "algorithm", "limit", "conf.", "scope", "doc.", "hints")
 	for _, f := range res.Findings {
-		lim := "—"
-		switch {
-		case f.Algorithm == "token-bucket":
-			lim = fmt.Sprintf("%.0f/min, burst %.0f", f.LimitPerMin, f.Burst)
-		case f.Window > 0:
-			lim = fmt.Sprintf("%.0f per %gs (%.0f/min)", f.LimitPerMin*f.Window/60, f.Window, f.LimitPerMin)
-		}
-		if f.LimitPerMin != f.RatePerMin && f.RatePerMin > 0 {
-			lim += fmt.Sprintf("\nannounced; %.0f/min measured", f.RatePerMin)
-		}
 		h := f.Hints
-		if err := t.Append(f.Route, f.Algorithm, lim, fmt.Sprintf("%.0f%%", 100*f.Confidence), table.Wrap(f.Scope, 10),
-			fmt.Sprintf("%d/%d/%d of %d", h.Zero, h.RoundedDown, h.Missing, h.Seen)); err != nil {
-			return err
+		hints := fmt.Sprintf("%d/%d/%d of %d", h.Zero, h.RoundedDown, h.Missing, h.Seen)
+		layers := f.Layers
+		if len(layers) == 0 { // nothing refused within the budget
+			layers = []discover.Layer{{Algorithm: f.Algorithm}}
+		}
+		for i, l := range layers {
+			route, role := f.Route, fmt.Sprint(i+1)
+			if i > 0 {
+				route, hints = "", ""
+			}
+			if len(layers) > 1 && i == f.Binding {
+				role += " binds"
+			} else if len(layers) > 1 && i == 0 {
+				role += " burst"
+			}
+			doc := "—"
+			if l.Documented > 0 {
+				doc = fmt.Sprintf("%g", l.Documented)
+			}
+			if err := t.Append(route, role, l.Algorithm, layerLimit(l), fmt.Sprintf("%.0f%%", 100*l.Confidence), table.Wrap(l.Scope, 10),
+				doc, hints); err != nil {
+				return err
+			}
 		}
 	}
 	if err := t.Render(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, table.Wrap("hints: of the Retry-After hints seen, how many said 0, how many were shorter than the real wait by over half a second, and how many were missing; conf.: how sure the algorithm and limit are", 100))
+	fmt.Fprintln(w, table.Wrap("hints: 0/short/none of the Retry-After hints seen: how many said 0, how many were shorter than the real wait by over half a second, and how many were missing; conf.: how sure the algorithm and limit are; doc.: the value the target's limits API documents; binds: the layer that holds sustained traffic back; a limit above the rate measured is the one the gateway announces in its 429s, which the measurement corroborates (the rest went to traffic you cannot see)", 100))
 	for _, f := range res.Findings {
 		notes := f.Notes
 		if len(f.SharesWith) > 0 {
 			notes = append([]string{"shares its bucket with " + strings.Join(f.SharesWith, ", ")}, notes...)
 		}
+		if len(f.Layers) > 1 {
+			notes = append([]string{f.Summary()}, notes...)
+		}
 		for _, n := range notes {
 			fmt.Fprintln(w, table.Wrap("- "+f.Route+": "+n, 100))
 		}
+	}
+	if res.LimitsAPI != "" {
+		fmt.Fprintln(w, table.Wrap("limits API: "+res.LimitsAPI, 100))
 	}
 	fmt.Fprintf(w, "%d requests, %.0f s", res.Requests, res.Elapsed)
 	if res.Stopped != "" {
@@ -176,4 +192,26 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// layerLimit is a layer's limit in a table cell.
+func layerLimit(l discover.Layer) string {
+	lim := "—"
+	switch {
+	case l.Algorithm == "daily-quota":
+		lim = "resets in " + time.Duration(l.ResetsIn*float64(time.Second)).Round(time.Minute).String()
+		if l.LimitValue > 0 {
+			lim = fmt.Sprintf("%.0f/day, ", l.LimitValue) + lim
+		}
+	case l.Algorithm == "token-bucket":
+		lim = fmt.Sprintf("%.0f/min, burst %.0f", l.LimitPerMin, l.Burst)
+	case l.Window > 0:
+		lim = fmt.Sprintf("%.0f per %gs (%.0f/min)", l.LimitPerMin*l.Window/60, l.Window, l.LimitPerMin)
+	case l.RatePerMin > 0:
+		lim = fmt.Sprintf("%.0f/min measured", l.RatePerMin)
+	}
+	if l.LimitPerMin != l.RatePerMin && l.RatePerMin > 0 && l.LimitPerMin > 0 {
+		lim += fmt.Sprintf("\n%.0f/min measured", l.RatePerMin)
+	}
+	return lim
 }

@@ -18,6 +18,7 @@ func TestOutputsFit120Columns(t *testing.T) {
 	runs := [][]string{
 		{"analyze", log, gw},
 		{"discover", "--virtual", "--quiet"},
+		{"discover", "--virtual", "--quiet", "--scenario", "stacked-limits"},
 		{"compare", "--quiet", "--ops", "20", "--seeds", "2"},
 		{"strategies", "list"},
 		{"scenarios", "list"},

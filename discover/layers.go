@@ -1,0 +1,554 @@
+package discover
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Layer is one limit met on a route. A route usually has several
+// (Genesys applies more than one limit to most requests): the one that
+// refuses a short burst first is often not the one that holds sustained
+// traffic back.
+type Layer struct {
+	Algorithm string `json:"algorithm"` // fixed-window, sliding-window, token-bucket, daily-quota or unknown
+	// Limit is requests per Window for windows, the refill rate per second
+	// for a token bucket, the count per day for a quota (when known).
+	Limit       float64 `json:"limit"`
+	Window      float64 `json:"window_s,omitempty"`
+	Burst       float64 `json:"burst,omitempty"`
+	RatePerMin  float64 `json:"rate_per_min"`  // measured: what reached the probe
+	LimitPerMin float64 `json:"limit_per_min"` // best estimate of the configured limit
+	Confidence  float64 `json:"confidence"`
+	Scope       string  `json:"scope,omitempty"`
+	// LimitKey, LimitNamespace and LimitValue come from the 429 body's
+	// limit object; Documented from the limits API.
+	LimitKey       string  `json:"limit_key,omitempty"`
+	LimitNamespace string  `json:"limit_namespace,omitempty"`
+	LimitValue     float64 `json:"limit_value,omitempty"`
+	Documented     float64 `json:"documented,omitempty"`
+	Unseen         float64 `json:"unseen_per_min,omitempty"`
+	// ResetsIn is, for a quota, how long until it resets (seconds).
+	ResetsIn float64 `json:"resets_in_s,omitempty"`
+}
+
+// Describe says what the layer is, in a few words: "bursts of 10 at
+// 600/min (token bucket, token)".
+func (l Layer) Describe() string {
+	scope := ""
+	if l.Scope != "" {
+		scope = ", " + l.Scope
+	}
+	switch {
+	case l.Algorithm == "daily-quota":
+		s := "daily quota reached; resets in " + hm(l.ResetsIn)
+		if l.LimitValue > 0 {
+			s = fmt.Sprintf("daily quota of %.0f reached; resets in %s", l.LimitValue, hm(l.ResetsIn))
+		}
+		return s
+	case l.Algorithm == "token-bucket":
+		return fmt.Sprintf("bursts of %.0f at %.0f/min (token bucket%s)", l.Burst, l.LimitPerMin, scope)
+	case l.Window > 0:
+		return fmt.Sprintf("%.0f per %gs = %.0f/min (%s%s)", l.LimitPerMin*l.Window/60, l.Window, l.LimitPerMin, strings.ReplaceAll(l.Algorithm, "-", " "), scope)
+	}
+	return fmt.Sprintf("%.0f/min measured (algorithm unknown%s)", l.RatePerMin, scope)
+}
+
+// Summary says what limits the route in one line, layer by layer: "bursts
+// of 10 at 600/min (token bucket, token); sustained 120 per 60s = 120/min
+// (sliding window, client or wider)".
+func (f *Finding) Summary() string {
+	var parts []string
+	for i, l := range f.Layers {
+		d := l.Describe()
+		if i == f.Binding && len(f.Layers) > 1 && l.Algorithm != "token-bucket" {
+			d = "sustained " + d
+		} else if i == f.Binding && len(f.Layers) > 1 {
+			d = strings.Replace(d, "bursts of", "sustained; bursts of", 1)
+		}
+		parts = append(parts, d)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// hm prints a duration in seconds as "5h12m", "12m30s" or "40s".
+func hm(s float64) string {
+	d := time.Duration(s * float64(time.Second)).Round(time.Second)
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return d.String()
+}
+
+// layerOf is the layer the first phases measured into f.
+func layerOf(f *Finding) Layer {
+	return Layer{Algorithm: f.Algorithm, Limit: f.Limit, Window: f.Window, Burst: f.Burst, RatePerMin: f.RatePerMin,
+		LimitPerMin: f.LimitPerMin, Confidence: f.Confidence, Scope: f.Scope, LimitKey: f.LimitKey,
+		LimitNamespace: f.LimitNamespace, LimitValue: f.LimitValue, Unseen: f.Unseen}
+}
+
+// show copies l into f's headline fields.
+func (f *Finding) show(l Layer) {
+	f.Algorithm, f.Limit, f.Window, f.Burst, f.RatePerMin = l.Algorithm, l.Limit, l.Window, l.Burst, l.RatePerMin
+	f.LimitPerMin, f.Confidence, f.Scope, f.Unseen = l.LimitPerMin, l.Confidence, l.Scope, l.Unseen
+	f.LimitKey, f.LimitNamespace, f.LimitValue = l.LimitKey, l.LimitNamespace, l.LimitValue
+}
+
+// sustainSpan is how long the sustained phase measures: one whole
+// window of the longest window discovery can align to within its default
+// budget (a minute), so a sliding or fixed minute window under a looser
+// burst layer refuses, releases and is counted.
+const sustainSpan = time.Minute
+
+// longWait is a 429 no prober should sit out: Retry-After beyond three
+// minutes (the official SDKs stop retrying above 180 s), or a limit whose
+// key says it counts per day.
+func longWait(a answer) bool {
+	return a.hasRA && (a.hint > 3*time.Minute || a.hint > time.Minute && strings.Contains(a.limit.Key, "per.day"))
+}
+
+// quotaError stops probing a route: it met a quota or a long window.
+type quotaError struct{ a answer }
+
+func (e *quotaError) Error() string {
+	return fmt.Sprintf("a limit with Retry-After %s", hm(e.a.hint.Seconds()))
+}
+
+// quota records the long limit a met and ends the route's probing.
+func (q *probe) quota(a answer) {
+	l := Layer{Algorithm: "daily-quota", LimitKey: a.limit.Key, LimitNamespace: a.limit.Namespace, LimitValue: a.limit.Value,
+		ResetsIn: a.hint.Seconds(), Limit: a.limit.Value}
+	note := "daily quota reached; resets in " + hm(l.ResetsIn) + ": this route was not probed further"
+	if !strings.Contains(a.limit.Key, "day") && a.hint < time.Hour {
+		l.Algorithm = "unknown"
+		note = fmt.Sprintf("a limit with a long window refused (Retry-After %s%s): discovery does not wait that long, so this route was not probed further",
+			hm(l.ResetsIn), keyed(a))
+	}
+	q.extra = append(q.extra, l)
+	q.f.Notes = append(q.f.Notes, note)
+	q.log("%s", note)
+}
+
+func keyed(a answer) string {
+	if a.limit.Key == "" {
+		return ""
+	}
+	return ", " + a.limit.Key
+}
+
+// sustain measures what holds sustained traffic back: after the burst
+// layer is known, it sends at just under that layer's rate for a whole
+// minute (longer while a refusal is still waiting for its release) and
+// reads every other limit that refuses from the answers: which key
+// refused, when it released, and how much it had admitted.
+func (q *probe) sustain(all []Endpoint, idx int) error {
+	rate := q.f.RatePerMin / 60
+	if q.f.Algorithm == "unknown" || rate <= 0 {
+		return nil
+	}
+	if ok, why := q.canSustain(); !ok {
+		q.f.Notes = append(q.f.Notes, why)
+		q.log("%s", why)
+		return nil
+	}
+	// Start from a recovered burst layer, so its own refusals do not
+	// read as another limit's.
+	if q.last.status == http.StatusTooManyRequests {
+		if _, _, err := q.waitAdmit(q.c, q.e, q.last, &q.f.Hints); err != nil {
+			return q.sustainStopped(err)
+		}
+	}
+	from, start := len(q.events), q.now()
+	gap := time.Duration(float64(time.Second) / (0.95 * rate))
+	step := 25 * time.Millisecond
+	pending := false
+	for q.now().Sub(start) < sustainSpan || pending && q.now().Sub(start) < 2*sustainSpan {
+		a, err := q.send(q.c, q.e)
+		if err != nil {
+			return q.sustainStopped(err)
+		}
+		wait := gap
+		if a.status == http.StatusTooManyRequests {
+			if !pending {
+				if err := q.scopeLayer(a, all, idx); err != nil {
+					return q.sustainStopped(err)
+				}
+			}
+			pending = true
+			wait = max(step, a.hint)
+			step = min(2*step, time.Second)
+		} else {
+			pending, step = false, 25*time.Millisecond
+		}
+		if err := q.sleep(wait); err != nil {
+			return q.sustainStopped(err)
+		}
+	}
+	span := q.now().Sub(start)
+	admitted := 0
+	for _, ev := range q.events[from:] {
+		if ev.main && ev.ok && ev.route == q.e.Route {
+			admitted++
+		}
+	}
+	q.f.Sustained, q.f.SustainedSpan = float64(admitted)/span.Seconds()*60, span.Seconds()
+	q.log("sustained: %d admitted in %.0fs at a pace of %.0f/min (%.0f/min)", admitted, span.Seconds(), 0.95*rate*60, q.f.Sustained)
+	if q.f.LimitKey != "" {
+		// With keys to tell the limits apart, refusals by others in the
+		// earlier phases count too.
+		from = q.from
+	}
+	q.extra = append(q.extra, q.readLayers(from)...)
+	return nil
+}
+
+// canSustain says whether the budgets left cover a sustained measurement,
+// and when they do not, which budget would.
+func (q *probe) canSustain() (bool, string) {
+	left := q.o.MaxDuration - q.now().Sub(q.start)
+	need := sustainSpan + 10*time.Second
+	if left < need {
+		want := (q.now().Sub(q.start) + 2*sustainSpan).Round(time.Minute) + time.Minute
+		return false, fmt.Sprintf("sustained rate not measured: %.0f s of the time budget left, and a layer under this one needs a whole %.0f s window; --max-duration %s would measure the %.0f s window",
+			max(left.Seconds(), 0), sustainSpan.Seconds(), shortDur(want), sustainSpan.Seconds())
+	}
+	if left := q.o.MaxRequests - q.requests; left < 60 {
+		return false, fmt.Sprintf("sustained rate not measured: %d requests of the budget left; --max-requests %d would measure the %.0f s window",
+			left, q.requests+int(q.f.RatePerMin*1.2)+100, sustainSpan.Seconds())
+	}
+	return true, ""
+}
+
+// sustainStopped turns a budget that ran out mid-measurement into a note
+// saying so and what would cover it; other errors pass.
+func (q *probe) sustainStopped(err error) error {
+	if errors.Is(err, errBudget) {
+		q.f.Notes = append(q.f.Notes, fmt.Sprintf("the budget ran out during the sustained measurement: no layer under the burst layer is reported; --max-duration %s and --max-requests %d would cover it",
+			shortDur((q.o.MaxDuration+2*sustainSpan).Round(time.Minute)), q.o.MaxRequests+int(q.f.RatePerMin*1.5)+100))
+	}
+	return err
+}
+
+func shortDur(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
+}
+
+// run is a spell of refusals on the probing client until an admission.
+type run struct {
+	key         string
+	first, last time.Time // the run's first refusal by key, and its last refusal
+	adm         time.Time // the admission that ended it; zero if none
+	// firstAt and admAt are those answers' places in the events: in
+	// virtual time many answers share an instant.
+	firstAt, admAt int
+	// lo is the earliest the limit can have released: the last refusal,
+	// or a second before its Retry-After ran out (hints are whole
+	// seconds, rounded either way).
+	lo time.Time
+}
+
+// readLayers finds, in the sustained phase's answers, every limit other
+// than the burst layer and measures each.
+func (q *probe) readLayers(from int) []Layer {
+	byKey := map[string][]run{}
+	for _, r := range q.runs(from) {
+		if r.key == q.f.LimitKey && (r.key != "" || !q.keylessLayer()) {
+			continue // the burst layer's own refusals
+		}
+		byKey[r.key] = append(byKey[r.key], r)
+	}
+	// In the order each first refused on this route, the earlier phases
+	// included.
+	var keys []string
+	for _, ev := range q.events[q.from:] {
+		if _, ok := byKey[ev.key]; ok && !ev.ok && !slices.Contains(keys, ev.key) {
+			keys = append(keys, ev.key)
+		}
+	}
+	var out []Layer
+	for _, k := range keys {
+		l := q.measure(byKey[k], q.events[len(q.events)-1].at)
+		l.LimitKey = k
+		l.Scope = q.scopes[k]
+		for _, ev := range q.refusals[k] {
+			l.LimitNamespace, l.LimitValue = ev.limit.Namespace, ev.limit.Value
+		}
+		q.corroborate(&l)
+		q.log("another layer: %s", l.Describe())
+		out = append(out, l)
+	}
+	return out
+}
+
+// keylessLayer says whether, without limit keys to tell layers apart, the
+// measurement shows a layer under the burst one: the sustained rate well
+// below the pace the burst layer allowed.
+func (q *probe) keylessLayer() bool {
+	return q.f.Sustained < 0.85*0.95*q.f.RatePerMin
+}
+
+// runs splits the probing client's answers on this route into refusal
+// runs, each named by the key that refused last before the admission.
+func (q *probe) runs(from int) []run {
+	var out []run
+	var cur *run
+	for i := from; i < len(q.events); i++ {
+		ev := q.events[i]
+		if !ev.main || ev.route != q.e.Route {
+			continue
+		}
+		if !ev.ok {
+			if cur == nil {
+				cur = &run{first: ev.at, firstAt: i}
+			}
+			if ev.key != cur.key {
+				cur.key, cur.first, cur.firstAt = ev.key, ev.at, i
+			}
+			cur.last, cur.lo = ev.at, ev.at
+			if ev.hint > time.Second {
+				cur.lo = ev.at.Add(ev.hint - time.Second)
+			}
+			continue
+		}
+		if cur != nil {
+			cur.adm, cur.admAt = ev.at, i
+			out = append(out, *cur)
+			cur = nil
+		}
+	}
+	if cur != nil {
+		out = append(out, *cur)
+	}
+	return out
+}
+
+// measure reads one layer from its refusal runs: a token bucket releases
+// a request or two at a time, often; a window releases many at once, at a
+// boundary (fixed) or a window after the oldest admission (sliding).
+func (q *probe) measure(rs []run, end time.Time) Layer {
+	l := Layer{Algorithm: "unknown", Confidence: 0.3}
+	var resolved []run
+	for _, r := range rs {
+		if !r.adm.IsZero() {
+			resolved = append(resolved, r)
+		}
+	}
+	l.RatePerMin = float64(q.count(time.Time{}, rs[0].firstAt, len(q.events), true)) / end.Sub(rs[0].first).Seconds() * 60
+	if len(resolved) == 0 {
+		q.f.Notes = append(q.f.Notes, fmt.Sprintf("%s refused and did not release within the %.0f s measurement: its window is longer than this budget can measure",
+			orUnnamed(rs[0].key), sustainSpan.Seconds()))
+		return l
+	}
+	gives := make([]int, 0, len(resolved))
+	for i, r := range resolved {
+		until := len(q.events)
+		if i+1 < len(resolved) {
+			until = resolved[i+1].firstAt
+		}
+		gives = append(gives, q.count(time.Time{}, r.admAt, until, true))
+	}
+	if len(resolved) >= 3 && median(gives) <= 3 {
+		// A trickle: a token bucket whose rate is what got through once
+		// it refused, and whose burst is what it held before.
+		span := end.Sub(rs[0].first).Seconds()
+		rate := float64(q.count(time.Time{}, rs[0].firstAt, len(q.events), false)) / span
+		held := float64(q.count(q.t0, 0, rs[0].firstAt, false)) - rate*rs[0].first.Sub(q.t0).Seconds()
+		l.Algorithm, l.Limit, l.RatePerMin, l.Burst = "token-bucket", rate, rate*60, math.Max(1, math.Round(held))
+		l.Confidence = math.Min(0.9, 0.5+span/25)
+		return l
+	}
+	// Each release was in (lo, adm]: a fixed window's at a boundary,
+	// within a window of the refusal, giving back much at once; a sliding
+	// window's a window after an admission it then held. The fit that
+	// explains the most releases wins (fixed first on a tie): traffic this
+	// client cannot see may explain the others.
+	best, bestW, bestN := "", time.Duration(0), 0
+	for _, alg := range []string{"fixed-window", "sliding-window"} {
+		for _, w := range windows {
+			n := 0
+			for i, r := range resolved {
+				if r.adm.Sub(r.first) > w {
+					continue
+				}
+				switch alg {
+				case "fixed-window":
+					b := r.adm.UnixNano() / int64(w) * int64(w)
+					if b > r.lo.UnixNano() && (gives[i] >= 3 || i == len(resolved)-1) {
+						n++
+					}
+				default:
+					if q.admitted(r.lo.Add(-w), r.adm.Add(-w+time.Nanosecond), false) > 0 {
+						n++
+					}
+				}
+			}
+			if n > bestN {
+				best, bestW, bestN = alg, w, n
+			}
+		}
+	}
+	if bestN > 0 && 2*bestN >= len(resolved) {
+		r := resolved[0]
+		l.Algorithm, l.Window, l.Confidence = best, bestW.Seconds(), 0.6+0.3*float64(bestN)/float64(len(resolved))
+		from := r.first.Add(-bestW)
+		if best == "fixed-window" {
+			from = time.Unix(0, r.first.UnixNano()/int64(bestW)*int64(bestW))
+		}
+		l.Limit = float64(q.count(from, 0, r.firstAt, false))
+	}
+	if l.Window > 0 {
+		l.RatePerMin = l.Limit / l.Window * 60
+	}
+	return l
+}
+
+// admitted counts admissions in [from, to) on this route and the routes
+// that share its bucket: by the probing client only, or by every client
+// discovery used.
+func (q *probe) admitted(from, to time.Time, mainOnly bool) int {
+	n := 0
+	for _, ev := range q.events {
+		if !ev.at.Before(from) && ev.at.Before(to) && q.counts(ev, mainOnly) {
+			n++
+		}
+	}
+	return n
+}
+
+// count counts the same admissions among events[lo:hi] sent at or after
+// from.
+func (q *probe) count(from time.Time, lo, hi int, mainOnly bool) int {
+	n := 0
+	for _, ev := range q.events[lo:hi] {
+		if !ev.at.Before(from) && q.counts(ev, mainOnly) {
+			n++
+		}
+	}
+	return n
+}
+
+func (q *probe) counts(ev event, mainOnly bool) bool {
+	return ev.ok && (!mainOnly || ev.main) && (ev.route == q.e.Route || contains(q.f.SharesWith, ev.route))
+}
+
+func orUnnamed(key string) string {
+	if key == "" {
+		return "a limit"
+	}
+	return key
+}
+
+// scopeLayer runs the scope test for a limit met in the sustained phase,
+// once per key: a fresh token (then a second client, when there is one)
+// sends one request while the limit refuses the probing client.
+func (q *probe) scopeLayer(a answer, all []Endpoint, idx int) error {
+	if a.limit.Key == q.f.LimitKey {
+		return nil
+	}
+	if q.refusals == nil {
+		q.refusals, q.scopes = map[string][]answer{}, map[string]string{}
+	}
+	q.refusals[a.limit.Key] = append(q.refusals[a.limit.Key], a)
+	if _, done := q.scopes[a.limit.Key]; done {
+		return nil
+	}
+	scope, err := q.scopeOf(1, 1)
+	q.scopes[a.limit.Key] = scope
+	return err
+}
+
+// scopeOf sends tries requests with a fresh token, then one with the
+// second client if the token was refused: a limit the fresh token passes
+// (all tries, and at least need of them) is per token, one the second client passes per client, one both meet
+// org-wide; without a second client, "client or wider".
+func (q *probe) scopeOf(tries, need int) (string, error) {
+	if q.o.NewClient == nil {
+		return "", nil
+	}
+	if q.fresh == nil {
+		q.fresh = q.o.NewClient()
+	}
+	passed := 0
+	for k := 0; k < tries; k++ {
+		b, err := q.send(q.fresh, q.e)
+		if err != nil {
+			return "", err
+		}
+		if b.status == http.StatusTooManyRequests {
+			break
+		}
+		passed++
+	}
+	if passed == tries && tries >= need {
+		return "token", nil
+	}
+	if q.o.Second == nil {
+		return "client or wider", nil
+	}
+	b, err := q.send(q.o.Second, q.e)
+	if err != nil {
+		return "", err
+	}
+	if b.status == http.StatusTooManyRequests {
+		return "org", nil
+	}
+	return "client", nil
+}
+
+// corroborate sets the layer's best estimate from the gateway's own
+// figures when the measurement agrees with them, and says when it does
+// not.
+func (q *probe) corroborate(l *Layer) {
+	l.LimitPerMin = l.RatePerMin
+	if l.LimitValue > 0 && strings.Contains(l.LimitKey, "per.minute") {
+		if l.RatePerMin >= 0.6*l.LimitValue && l.RatePerMin <= 1.1*l.LimitValue {
+			l.LimitPerMin = l.LimitValue
+		}
+		if missing := l.LimitValue - l.RatePerMin; l.RatePerMin > 0 && missing > 0.1*l.LimitValue {
+			l.Unseen = missing
+			q.f.Notes = append(q.f.Notes, fmt.Sprintf("the gateway announces %g/min for %s but only %.0f/min reached this client: traffic you cannot see uses the rest",
+				l.LimitValue, l.LimitKey, l.RatePerMin))
+		}
+	}
+}
+
+// finish lists the route's layers, picks the binding one (the lowest
+// sustained rate) for the headline fields, and sets the documented
+// values beside the measured ones.
+func (q *probe) finish() {
+	f := &q.f
+	if f.Algorithm == "unknown" && len(q.extra) == 0 {
+		return
+	}
+	var layers []Layer
+	if f.Algorithm != "unknown" || f.LimitKey != "" {
+		l1 := layerOf(f)
+		q.corroborate(&l1)
+		layers = append(layers, l1)
+	}
+	layers = append(layers, q.extra...)
+	f.Layers, f.Binding = layers, 0
+	for i, l := range layers {
+		if l.Algorithm != "daily-quota" && l.LimitPerMin > 0 &&
+			(layers[f.Binding].LimitPerMin <= 0 || layers[f.Binding].Algorithm == "daily-quota" || l.LimitPerMin < layers[f.Binding].LimitPerMin) {
+			f.Binding = i
+		}
+	}
+	q.document()
+	f.show(f.Layers[f.Binding])
+}
+
+func median(xs []int) int {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
