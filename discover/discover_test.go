@@ -88,6 +88,7 @@ var truth = map[string]want{
 	"unannounced":         one("token-bucket", 120, "client or wider", true),
 	"bucket-over-sliding": {layers: []layer{{"token-bucket", 600, "token"}, {"sliding-window", 120, "client or wider"}}, binding: 1, shared: true},
 	"window-over-bucket":  {layers: []layer{{"fixed-window", 180, "client or wider"}, {"token-bucket", 60, "client or wider"}}, binding: 1, shared: true},
+	"keyless-stack":       {layers: []layer{{"token-bucket", 600, "token"}, {"sliding-window", 120, "client or wider"}}, binding: 1, shared: true},
 	"three-layers": {layers: []layer{{"token-bucket", 1200, "token"}, {"fixed-window", 600, "client or wider"}, {"sliding-window", 180, "client or wider"}},
 		binding: 2, shared: true},
 }
@@ -110,6 +111,16 @@ gateway:
     - {name: ten, scope: org, algorithm: fixed-window, limit: 30/10s, window: 10s, namespace: public.api, key: org.rate.per.ten.seconds}
     - {name: dir, scope: org, algorithm: token-bucket, limit: 60/min, burst: 50, namespace: directory, key: user.rate.per.minute}
   routes: [{match: "*", buckets: [ten, dir]}]
+  retry_after: {mode: accurate}
+`,
+	// No limit keys in the 429s: the layers are told apart by measurement.
+	"keyless-stack": `
+name: keyless-stack
+gateway:
+  buckets:
+    - {name: tok, scope: token, algorithm: token-bucket, limit: 600/min, burst: 10}
+    - {name: org, scope: org, algorithm: sliding-window, limit: 120/min, window: 60s}
+  routes: [{match: "*", buckets: [tok, org]}]
   retry_after: {mode: accurate}
 `,
 	"three-layers": `
@@ -216,7 +227,7 @@ func judge(name string, res *Result) verdict {
 // table is logged either way; it is the README's accuracy table.
 func TestAccuracy(t *testing.T) {
 	names := []string{"seed-eu-identity", "retry-after-zero", "stacked-limits", "tiers", "healthy", "bg-load", "separate", "per-token", "unannounced",
-		"bucket-over-sliding", "window-over-bucket", "three-layers"}
+		"bucket-over-sliding", "window-over-bucket", "three-layers", "keyless-stack"}
 	rows := make([][]string, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {

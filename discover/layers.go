@@ -451,8 +451,8 @@ func orUnnamed(key string) string {
 // once per key: a fresh token (then a second client, when there is one)
 // sends one request while the limit refuses the probing client.
 func (q *probe) scopeLayer(a answer, all []Endpoint, idx int) error {
-	if a.limit.Key == q.f.LimitKey {
-		return nil
+	if a.limit.Key == q.f.LimitKey && a.limit.Key != "" {
+		return nil // the burst layer's own
 	}
 	if q.refusals == nil {
 		q.refusals, q.scopes = map[string][]answer{}, map[string]string{}
