@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -314,6 +315,8 @@ func TestSafety(t *testing.T) {
 		{Setup{Target: target.Spec{URL: "http://api.example.com"}}, "plain http"},
 		{Setup{Target: target.Spec{URL: "https://api.example.com"}}, "GENESYS_CLIENT_ID"},
 		{Setup{Target: target.Spec{URL: "https://api.example.com", Virtual: true}}, "cannot be combined"},
+		{Setup{Target: target.Spec{URL: "https://api.example.com", Getenv: env(map[string]string{"GENESYS_CLIENT_ID": "a", "GENESYS_CLIENT_SECRET": "s3cret",
+			"GENESYS_CLIENT_ID_2": "b"})}}, "GENESYS_CLIENT_SECRET_2"},
 	} {
 		if err := c.s.Check(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v", c.s, err)
@@ -445,3 +448,69 @@ func TestRoutesAgreeWithTable(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestScopeWithSecondClient tells a per-client limit from an org-wide one
+// with a second client of the same tier: drain with one, probe with the
+// other. Without it, both are "client or wider".
+func TestScopeWithSecondClient(t *testing.T) {
+	for _, c := range []struct {
+		scope, clients, want string
+	}{
+		{"client", "[{id: one}, {id: two}]", "client"},
+		{"org", "[{id: one}, {id: two}]", "org"},
+		{"client", "[{id: one}]", "client or wider"},
+		{"org", "[{id: one}]", "client or wider"},
+	} {
+		src := fmt.Sprintf(`
+name: scoped
+gateway:
+  buckets:
+    - {name: tok, scope: token, algorithm: token-bucket, limit: 600/min, burst: 10, namespace: public.api, key: token.rate.per.minute}
+    - {name: app, scope: %s, algorithm: fixed-window, limit: 120/min, window: 60s, namespace: public.api, key: org.app.user.rate.per.minute}
+  routes: [{match: "*", buckets: [tok, app]}]
+clients: %s
+`, c.scope, c.clients)
+		sc, err := scenarios.Parse("scoped.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true}, Routes: []string{"GET /api/v2/users/{id}"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := res.Findings[0]
+		if len(f.Layers) != 2 || f.Layers[0].Scope != "token" || f.Layers[1].Scope != c.want {
+			t.Errorf("%s bucket, clients %s: want layers token and %s:\n%s", c.scope, c.clients, c.want, describe(f))
+		}
+	}
+}
+
+// TestBudgetSaysWhatWouldMeasure: a time budget too short for the
+// sustained phase reports the burst layer only, says so, and names the
+// budget that would measure it; that budget does.
+func TestBudgetSaysWhatWouldMeasure(t *testing.T) {
+	sc := load(t, "bucket-over-sliding")
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true}, MaxDuration: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Findings[0]
+	re := regexp.MustCompile(`--max-duration (\w+) would measure the 60 s window`)
+	m := re.FindStringSubmatch(strings.Join(f.Notes, "\n"))
+	if len(f.Layers) != 1 || m == nil {
+		t.Fatalf("a 1m budget: want the burst layer only and a note naming the budget that would do:\n%s", describe(f))
+	}
+	d, err := time.ParseDuration(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true}, MaxDuration: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := judge("bucket-over-sliding", res); len(v.wrong) > 0 {
+		t.Fatalf("--max-duration %s, as suggested: %v\n%s", m[1], v.wrong, describe(res.Findings[0]))
+	}
+}
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

@@ -125,11 +125,12 @@ func (e *quotaError) Error() string {
 func (q *probe) quota(a answer) {
 	l := Layer{Algorithm: "daily-quota", LimitKey: a.limit.Key, LimitNamespace: a.limit.Namespace, LimitValue: a.limit.Value,
 		ResetsIn: a.hint.Seconds(), Limit: a.limit.Value}
-	note := "daily quota reached; resets in " + hm(l.ResetsIn) + ": this route was not probed further"
+	n := q.count(time.Time{}, q.from, len(q.events), false)
+	note := fmt.Sprintf("daily quota reached after %d admitted here; resets in %s: this route was not probed further", n, hm(l.ResetsIn))
 	if !strings.Contains(a.limit.Key, "day") && a.hint < time.Hour {
 		l.Algorithm = "unknown"
-		note = fmt.Sprintf("a limit with a long window refused (Retry-After %s%s): discovery does not wait that long, so this route was not probed further",
-			hm(l.ResetsIn), keyed(a))
+		note = fmt.Sprintf("a limit with a long window refused after %d admitted here (Retry-After %s%s): discovery does not wait that long, so this route was not probed further",
+			n, hm(l.ResetsIn), keyed(a))
 	}
 	q.extra = append(q.extra, l)
 	q.f.Notes = append(q.f.Notes, note)
@@ -216,8 +217,8 @@ func (q *probe) canSustain() (bool, string) {
 	need := sustainSpan + 10*time.Second
 	if left < need {
 		want := (q.now().Sub(q.start) + 2*sustainSpan).Round(time.Minute) + time.Minute
-		return false, fmt.Sprintf("sustained rate not measured: %.0f s of the time budget left, and a layer under this one needs a whole %.0f s window; --max-duration %s would measure the %.0f s window",
-			max(left.Seconds(), 0), sustainSpan.Seconds(), shortDur(want), sustainSpan.Seconds())
+		return false, fmt.Sprintf("sustained rate not measured, so a tighter limit under this one would go unseen: %.0f s of the time budget left, less than the %.0f s it takes; --max-duration %s would measure the %.0f s window",
+			max(left.Seconds(), 0), need.Seconds(), shortDur(want), sustainSpan.Seconds())
 	}
 	if left := q.o.MaxRequests - q.requests; left < 60 {
 		return false, fmt.Sprintf("sustained rate not measured: %d requests of the budget left; --max-requests %d would measure the %.0f s window",

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ratelab/ratelab/api"
+	"github.com/ratelab/ratelab/mockgateway"
 	"github.com/ratelab/ratelab/probe/client"
 	"github.com/ratelab/ratelab/target"
 )
@@ -70,8 +71,15 @@ func (s *Setup) Plan() string {
 	if s.AllowWrites {
 		mode = "no-op writes allowed (GET, then PATCH the same values with the current version)"
 	}
-	return fmt.Sprintf("plan: probe %s on %s; %s; budget %d requests and %v; stops at the first 5xx, 401 or 403; always waits the Retry-After it is given",
-		strings.Join(s.routes(), ", "), where, mode, s.MaxRequests, s.MaxDuration)
+	scope := "per token or client-or-wider (set GENESYS_CLIENT_ID_2 and GENESYS_CLIENT_SECRET_2 to tell per-client from org-wide)"
+	if s.Target.URL == "" || s.getenv("GENESYS_CLIENT_ID_2") != "" {
+		scope = "per token, per client or org-wide (a second client)"
+		if s.Target.URL == "" {
+			scope = "per token, per client or org-wide when the scenario has a second client on the same tier"
+		}
+	}
+	return fmt.Sprintf("plan: probe %s on %s; %s; budget %d requests and %v; reads the limits API first; scope: %s; stops at the first 5xx, 401 or 403; always waits the Retry-After it is given",
+		strings.Join(s.routes(), ", "), where, mode, s.MaxRequests, s.MaxDuration, scope)
 }
 
 func (s *Setup) routes() []string {
@@ -102,6 +110,12 @@ func (s *Setup) Check() error {
 			return fmt.Errorf("%w: %s writes: pass --allow-writes (it only re-sends the current values)", ErrUsage, r)
 		}
 	}
+	if s.Target.URL != "" && !s.DryRun {
+		id, secret := s.getenv("GENESYS_CLIENT_ID_2"), s.getenv("GENESYS_CLIENT_SECRET_2")
+		if (id == "") != (secret == "") {
+			return fmt.Errorf("%w: a second client needs both GENESYS_CLIENT_ID_2 and GENESYS_CLIENT_SECRET_2 (only one is set)", ErrUsage)
+		}
+	}
 	if s.Target.Timeout == 0 {
 		s.Target.Timeout = DefaultTimeout
 	}
@@ -111,6 +125,30 @@ func (s *Setup) Check() error {
 	}
 	_, err := check()
 	return err
+}
+
+func (s *Setup) getenv(k string) string {
+	if s.Target.Getenv == nil {
+		return ""
+	}
+	return s.Target.Getenv(k)
+}
+
+// secondClient is another OAuth client of the same org, which tells a
+// per-client limit from an org-wide one: for a URL target, the one in
+// GENESYS_CLIENT_ID_2 and GENESYS_CLIENT_SECRET_2; for a scenario, its
+// second client on the first one's tier (another tier has other limits).
+func secondClient(spec target.Spec, t *target.Target) (mockgateway.Credentials, bool) {
+	if spec.URL != "" {
+		c := mockgateway.Credentials{ClientID: spec.Getenv("GENESYS_CLIENT_ID_2"), ClientSecret: spec.Getenv("GENESYS_CLIENT_SECRET_2")}
+		return c, c.ClientID != "" && c.ClientSecret != ""
+	}
+	for _, c := range t.Clients[1:] {
+		if c.Tier == t.Clients[0].Tier && c.ClientID != t.Clients[0].ClientID {
+			return c, true
+		}
+	}
+	return mockgateway.Credentials{}, false
 }
 
 // Discover runs a discovery as set up.
@@ -124,6 +162,10 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 	}
 	defer t.Close(context.WithoutCancel(ctx))
 	newClient := func() *client.Client { return t.NewClient(t.Clients[0]) }
+	var second *client.Client
+	if c2, ok := secondClient(s.Target, t); ok {
+		second = t.NewClient(c2)
+	}
 	clk := t.Clock
 	var res *Result
 	clk.Go(func() {
@@ -150,7 +192,7 @@ func Discover(ctx context.Context, s Setup) (*Result, error) {
 			eps = append(eps, e)
 		}
 		res, err = Run(ctx, Options{Client: c, Clock: clk, Endpoints: eps, MaxRequests: s.MaxRequests - 1,
-			MaxDuration: s.MaxDuration, AllowWrites: s.AllowWrites, NewClient: newClient, Log: s.Log, Listed: listed})
+			MaxDuration: s.MaxDuration, AllowWrites: s.AllowWrites, NewClient: newClient, Second: second, Log: s.Log, Listed: listed})
 		if res != nil {
 			res.Requests++ // the user listing
 		}
