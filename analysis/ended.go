@@ -20,8 +20,8 @@ var endOrder = []string{record.ReasonOK, record.ReasonWaitPastCap, record.Reason
 
 // EndedLine says why a run's operations ended, from the counts per
 // reason of its operation records, in one line of at most EndedWidth
-// columns: "ended: 80 ok, 20 stopped: the next wait (up to 5h12m) was past
-// --max-duration 2m". waitPastCap is the longest wait that ended an
+// columns: "ended: 80 ok, 20 stopped: the next wait (up to 5h12m) would end
+// past --max-duration 2m". waitPastCap is the longest wait that ended an
 // operation with reason wait-past-cap, maxDuration the run's cap (either
 // 0 when unknown). It returns "" when no operation ended.
 func EndedLine(ended map[string]int, waitPastCap, maxDuration time.Duration) string {
@@ -42,22 +42,24 @@ func EndedLine(ended map[string]int, waitPastCap, maxDuration time.Duration) str
 	}
 	slices.Sort(rest)
 	reasons = append(reasons, rest...)
-	long, short := make([]string, len(reasons)), make([]string, len(reasons))
+	// In words when that fits, else the reasons' names, with the longest
+	// wait while that fits; cut short as a last resort.
+	long, short, bare := make([]string, len(reasons)), make([]string, len(reasons)), make([]string, len(reasons))
 	for i, r := range reasons {
 		long[i] = endedLong(r, ended[r], waitPastCap, maxDuration)
-		short[i] = fmt.Sprintf("%d %s", ended[r], r)
+		bare[i] = fmt.Sprintf("%d %s", ended[r], r)
+		short[i] = bare[i]
 		if r == record.ReasonWaitPastCap && waitPastCap > 0 {
-			short[i] += " (next wait up to " + shortDuration(waitPastCap) + ")"
+			short[i] += " (up to " + shortDuration(waitPastCap) + ")"
 		}
 	}
-	line := "ended: " + strings.Join(long, ", ")
-	if len([]rune(line)) > EndedWidth {
-		line = "ended: " + strings.Join(short, ", ")
+	var line string
+	for _, parts := range [][]string{long, short, bare} {
+		if line = "ended: " + strings.Join(parts, ", "); len([]rune(line)) <= EndedWidth {
+			return line
+		}
 	}
-	if r := []rune(line); len(r) > EndedWidth {
-		line = string(r[:EndedWidth-1]) + "…"
-	}
-	return line
+	return string([]rune(line)[:EndedWidth-1]) + "…"
 }
 
 // endedLong says why n operations ended with reason r.
@@ -77,7 +79,7 @@ func endedLong(r string, n int, waitPastCap, maxDuration time.Duration) string {
 		case waitPastCap > 0:
 			wait += " (up to " + shortDuration(waitPastCap) + ")"
 		}
-		return fmt.Sprintf("%d stopped: %s was past %s", n, wait, limit)
+		return fmt.Sprintf("%d stopped: %s would end past %s", n, wait, limit)
 	case record.ReasonTimeCap:
 		return fmt.Sprintf("%d out of time (%s)", n, limit)
 	case record.ReasonAttemptCap:
