@@ -84,6 +84,12 @@ type Metrics struct {
 	PrematureRetries int      `json:"premature_retries"`
 	ImmediateRetries int      `json:"immediate_retries"`
 	LocalDrops       int      `json:"local_drops"`
+	// Ended counts the operations by the reason they ended (their
+	// records' reason); WaitPastCap is the longest wait a strategy asked
+	// for that ended one past the run's time cap, MaxDuration, in seconds.
+	Ended       map[string]int `json:"ended,omitempty"`
+	WaitPastCap float64        `json:"wait_past_cap,omitempty"`
+	MaxDuration float64        `json:"max_duration,omitempty"`
 }
 
 // RetryAfterStats describes the hints received (client view) or sent
@@ -197,11 +203,15 @@ type accumulator struct {
 	closed bool // the log's closing record arrived
 
 	// client side
-	ops        int
-	finished   int
-	okOps      int
-	okAttempts int
-	attempts   int
+	ops      int
+	finished int
+	okOps    int
+	ended    map[string]int // operations by reason
+	// waitPastCap is the longest wait_ns of an operation that ended with
+	// reason wait-past-cap.
+	waitPastCap int64
+	okAttempts  int
+	attempts    int
 	// stepsDone counts, per operation in flight, its attempts that
 	// completed a step; needed sums, per finished operation, the fewest
 	// requests that take it as far as it got (see amplification).
@@ -337,6 +347,13 @@ func (a *accumulator) Operation(o *record.Operation) {
 	a.finished++
 	if o.OK {
 		a.okOps++
+	}
+	if a.ended == nil {
+		a.ended = map[string]int{}
+	}
+	a.ended[reasonKey(o.Reason)]++
+	if o.Reason == record.ReasonWaitPastCap {
+		a.waitPastCap = max(a.waitPastCap, o.WaitNS)
 	}
 	a.needed += a.reached(o)
 	if lat := o.EndNS - o.StartNS; lat >= 0 {
@@ -570,7 +587,8 @@ func (a *accumulator) finish() *Run {
 // sorted.
 func (a *accumulator) metrics() *Metrics {
 	m := &Metrics{Ops: a.ops, Succeeded: a.okOps, Failed: a.finished - a.okOps, Attempts: a.attempts,
-		PrematureRetries: a.premature, ImmediateRetries: a.immediate, LocalDrops: a.drops}
+		PrematureRetries: a.premature, ImmediateRetries: a.immediate, LocalDrops: a.drops,
+		Ended: a.ended, WaitPastCap: float64(a.waitPastCap) / 1e9, MaxDuration: float64(a.header.MaxDuration) / 1e9}
 	if m.Ops == 0 {
 		m.Ops = a.finished
 	}

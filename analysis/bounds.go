@@ -56,7 +56,7 @@ func checkAttempt(l *record.Attempt) error {
 }
 
 func checkOperation(o *record.Operation) error {
-	return firstErr(checkTime("start_ns", o.StartNS), checkTime("end_ns", o.EndNS))
+	return firstErr(checkTime("start_ns", o.StartNS), checkTime("end_ns", o.EndNS), checkDuration("wait_ns", o.WaitNS))
 }
 
 func checkRequest(l *record.Request) error {

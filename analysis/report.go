@@ -93,6 +93,9 @@ func metricRows(m *Metrics) [][]string {
 	if m.Efficiency != nil {
 		rows = append(rows, []string{"efficiency", pc(*m.Efficiency)})
 	}
+	if line := EndedLine(m.Ended, secsDuration(m.WaitPastCap), secsDuration(m.MaxDuration)); line != "" {
+		rows = append(rows, []string{"ended", strings.TrimPrefix(line, "ended: ")})
+	}
 	return rows
 }
 

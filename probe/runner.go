@@ -103,6 +103,9 @@ type runner struct {
 	sum      record.Summary
 	requests int
 	capHit   string
+	// pastCap is the longest wait a strategy asked for that ended an
+	// operation with reason wait-past-cap.
+	pastCap time.Duration
 }
 
 // Run executes cfg and returns its summary. It returns an error only for a
@@ -110,9 +113,16 @@ type runner struct {
 // data. When ctx ends, no new operation starts, in-flight requests get
 // cfg.Grace to finish, and everything recorded is written.
 func Run(ctx context.Context, cfg Config) (*record.Summary, error) {
+	_, sum, err := run(ctx, cfg)
+	return sum, err
+}
+
+// run is Run, returning the runner too for what the summary record does
+// not hold.
+func run(ctx context.Context, cfg Config) (*runner, *record.Summary, error) {
 	op, err := cfg.check()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &runner{cfg: cfg, op: op, clock: cfg.Clock}
 	if r.clock == nil {
@@ -180,7 +190,8 @@ func Run(ctx context.Context, cfg Config) (*record.Summary, error) {
 	}
 	r.clock.Wait()
 	cancelReq()
-	return r.finish(ctx.Err() != nil)
+	sum, err := r.finish(ctx.Err() != nil)
+	return r, sum, err
 }
 
 // writeHeader writes the attempt log's header: the caller's, with the
@@ -567,7 +578,16 @@ func (o *opRun) attempt(drop bool) string {
 	case record.DecisionStop:
 		return "strategy-stop"
 	case record.DecisionCap:
-		return "attempt-cap"
+		return record.ReasonAttemptCap
+	case record.DecisionRetry:
+		// The strategy chose a wait that ends past the deadline: end the
+		// operation now rather than sleep toward it. When the deadline
+		// had already passed, time ran out while it worked (time-cap,
+		// from wait).
+		if o.next.After(o.deadline) && !r.clock.Now().After(o.deadline) {
+			r.noteCap(record.ReasonTimeCap)
+			return record.ReasonWaitPastCap
+		}
 	}
 	return ""
 }
@@ -620,6 +640,15 @@ func (o *opRun) finish(ok bool, reason string) {
 	}
 	o.recs.op = record.Operation{Schema: record.Schema, Type: record.TypeOperation, Op: o.i + 1, Worker: o.worker, User: o.st.item.User, StartNS: r.ns(o.intended), EndNS: r.ns(end),
 		Attempts: o.attempts, OK: ok, Status: o.lastStatus, Reason: reason}
+	if reason == record.ReasonWaitPastCap {
+		// The wait the strategy asked for after the last attempt.
+		o.recs.op.WaitNS = o.recs.at.WaitNS
+		r.pastCap = max(r.pastCap, time.Duration(o.recs.at.WaitNS))
+	}
+	if r.sum.Ended == nil {
+		r.sum.Ended = map[string]int{}
+	}
+	r.sum.Ended[reason]++
 	r.out.Operation(&o.recs.op)
 	p := Progress{Total: r.sum.Ops, Done: r.sum.Succeeded + r.sum.Failed, OK: r.sum.Succeeded, Failed: r.sum.Failed,
 		Attempts: r.sum.Attempts, Throttled: r.sum.Throttled, Elapsed: end.Sub(r.start)}

@@ -83,6 +83,10 @@ type Result struct {
 	// life on its clock.
 	Gateway                  []limit.BucketStats
 	GatewayStart, GatewayEnd time.Time
+	// MaxDuration is the run's time cap; WaitPastCap the longest wait a
+	// strategy asked for that ended an operation past it (reason
+	// wait-past-cap), 0 when none did.
+	MaxDuration, WaitPastCap time.Duration
 }
 
 // Probe runs the options' workload and returns the summary. An error
@@ -145,8 +149,12 @@ func Probe(ctx context.Context, o Options) (res *Result, err error) {
 	if o.Started != nil {
 		o.Started(Plan{Target: t.Name, Strategy: o.Strategy, Operation: o.Operation, Ops: work.Len()})
 	}
-	sum, err := Run(ctx, cfg)
-	return &Result{Summary: sum, Target: t.Name, Strategy: o.Strategy}, err
+	r, sum, err := run(ctx, cfg)
+	res = &Result{Summary: sum, Target: t.Name, Strategy: o.Strategy, MaxDuration: cfg.MaxDuration}
+	if r != nil {
+		res.WaitPastCap = r.pastCap
+	}
+	return res, err
 }
 
 // ListRetries is how many times a URL target's user listing is asked

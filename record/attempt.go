@@ -100,10 +100,24 @@ type Operation struct {
 	Attempts int   `json:"attempts"`
 	OK       bool  `json:"ok"`
 	Status   int   `json:"status"`
-	// Reason is ok, attempt-cap, request-cap, time-cap, strategy-stop,
-	// interrupted or status-N (not retryable).
+	// Reason is one of the Reason constants, or status-N (not retryable).
 	Reason string `json:"reason"`
+	// WaitNS, with reason wait-past-cap, is the wait the strategy asked
+	// for after the last attempt (its wait_ns), which ended past the run's
+	// --max-duration.
+	WaitNS int64 `json:"wait_ns,omitempty"`
 }
+
+// Why an operation ended: Operation.Reason, besides status-N.
+const (
+	ReasonOK           = "ok"
+	ReasonAttemptCap   = "attempt-cap"   // --max-attempts
+	ReasonRequestCap   = "request-cap"   // --max-requests, for the whole run
+	ReasonTimeCap      = "time-cap"      // --max-duration ran out while the operation worked or was paced
+	ReasonWaitPastCap  = "wait-past-cap" // the strategy chose a wait that ends past --max-duration
+	ReasonStrategyStop = "strategy-stop" // the strategy gave up
+	ReasonInterrupted  = "interrupted"   // the run was stopped (Ctrl-C, SIGTERM)
+)
 
 // Final closes the attempt log with the run's summary.
 type Final struct {
@@ -129,4 +143,7 @@ type Summary struct {
 	AttemptRate  float64 `json:"attempt_success"`
 	Amplify      float64 `json:"amplification"`
 	ThrottleRate float64 `json:"ratio_429"`
+	// Ended counts the operations that ended, by their reason (the
+	// Reason constants and status-N); written with its keys sorted.
+	Ended map[string]int `json:"ended,omitempty"`
 }

@@ -21,7 +21,9 @@ func sample() (attempts, access []any) {
 			ErrorCode: "too.many.requests", Error: "client: <html> \t\n\\", LocalDrop: true, Decision: DecisionRetry, WaitNS: 7},
 		&Attempt{Schema: Schema, Type: TypeAttempt},
 		&Operation{Schema: Schema, Type: TypeOperation, Op: 3, User: "user-00001", StartNS: 1, EndNS: 2, Attempts: 4, OK: true, Status: 200, Reason: "ok"},
-		&Final{Schema: Schema, Type: TypeSummary, Summary: Summary{Ops: 3, SuccessRate: 2.0 / 3, AttemptRate: 0.1, Amplify: 123456789.125, ThrottleRate: 1e-9, CapReached: "time-cap"}},
+		&Operation{Schema: Schema, Type: TypeOperation, Op: 4, Attempts: 1, Status: 429, Reason: ReasonWaitPastCap, WaitNS: 18e12},
+		&Final{Schema: Schema, Type: TypeSummary, Summary: Summary{Ops: 3, SuccessRate: 2.0 / 3, AttemptRate: 0.1, Amplify: 123456789.125, ThrottleRate: 1e-9, CapReached: "time-cap",
+			Ended: map[string]int{"wait-past-cap": 2, "ok": 1, "status-404": 3, "attempt-cap": 4, "time-cap": 5, "interrupted": 6, "request-cap": 7, "strategy-stop": 8}}},
 	}
 	access = []any{
 		&AccessHeader{Schema: Schema, Type: TypeHeader, Start: "2026-01-02T03:04:05.123456789Z", Scenario: "s<&>", Seed: 1 << 63, TimeScale: 0.1,

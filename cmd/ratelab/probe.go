@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratelab/ratelab/analysis"
 	"github.com/ratelab/ratelab/internal/table"
 	"github.com/ratelab/ratelab/internal/version"
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -294,4 +295,7 @@ func printSummary(out io.Writer, scenario string, res *probe.Result) {
 	}
 	_ = t.Bulk(rows)
 	_ = t.Render()
+	if line := analysis.EndedLine(s.Ended, res.WaitPastCap, res.MaxDuration); line != "" {
+		fmt.Fprintln(out, line)
+	}
 }
