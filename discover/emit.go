@@ -118,7 +118,7 @@ func bucketLine(name string, l Layer) string {
 		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: token-bucket, limit: %s/min, burst: %d%s}\n",
 			name, scope, num(l.LimitPerMin), int(math.Max(1, math.Round(l.Burst))), extra)
 	case "daily-quota":
-		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: daily-quota, limit: %s/day%s}\n", name, scope, num(l.Limit), extra)
+		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: daily-quota, limit: %s/day, reset: %q%s}\n", name, scope, num(l.Limit), l.ResetAt, extra)
 	}
 	limit := l.LimitPerMin * l.Window / 60
 	return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: %s, limit: %s/%s, window: %s%s}\n",

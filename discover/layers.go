@@ -32,8 +32,10 @@ type Layer struct {
 	LimitValue     float64 `json:"limit_value,omitempty"`
 	Documented     float64 `json:"documented,omitempty"`
 	Unseen         float64 `json:"unseen_per_min,omitempty"`
-	// ResetsIn is, for a quota, how long until it resets (seconds).
+	// ResetsIn is, for a quota, how long until it resets (seconds), and
+	// ResetAt the time of day it resets at (UTC, "15:04").
 	ResetsIn float64 `json:"resets_in_s,omitempty"`
+	ResetAt  string  `json:"reset_at,omitempty"`
 }
 
 // Describe says what the layer is, in a few words: "bursts of 10 at
@@ -126,6 +128,10 @@ func (q *probe) quota(a answer) {
 	l := Layer{Algorithm: "daily-quota", LimitKey: a.limit.Key, LimitNamespace: a.limit.Namespace, LimitValue: a.limit.Value,
 		ResetsIn: a.hint.Seconds(), Limit: a.limit.Value}
 	n := q.count(time.Time{}, q.from, len(q.events), false)
+	l.ResetAt = a.at.Add(a.hint).UTC().Round(time.Minute).Format("15:04")
+	if l.Limit <= 0 {
+		l.Limit = float64(n) // at least what this route got: the 429 did not say
+	}
 	note := fmt.Sprintf("daily quota reached after %d admitted here; resets in %s: this route was not probed further", n, hm(l.ResetsIn))
 	if !strings.Contains(a.limit.Key, "day") && a.hint < time.Hour {
 		l.Algorithm = "unknown"
