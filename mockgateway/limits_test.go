@@ -220,3 +220,44 @@ func TestInKeyUnit(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsAPIEmbedded reads the limits API of two embedded scenarios:
+// stacked-limits documents 300 for the directory limit its gateway
+// enforces at 180 (the 429's limit object says 180), and daily-quota
+// reports its quota per day.
+func TestLimitsAPIEmbedded(t *testing.T) {
+	cases := []struct {
+		scenario, ns, want string
+	}{
+		{"stacked-limits", "directory", `{"entities":[{"key":"user.rate.per.minute","namespace":"directory","value":300}]}`},
+		{"daily-quota", "directory", `{"entities":[{"key":"user.rate.per.minute","namespace":"directory","value":180},{"key":"user.requests.per.day","namespace":"directory","value":300}]}`},
+	}
+	for _, c := range cases {
+		src, err := scenarios.Source(c.scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := startLimits(t, string(src))
+		tok := loginAs(t, base, "sync-job", "sync-job-secret")
+		if code, _, body := getJSON(t, base, limitsPath+"/"+c.ns, tok); code != http.StatusOK || strings.TrimSpace(string(body)) != c.want {
+			t.Errorf("%s: %d %s\nwant 200 %s", c.scenario, code, body, c.want)
+		}
+	}
+	// What the gateway enforces, and names in a 429's limit object, is
+	// the effective 180.
+	sc, err := scenarios.Embedded("stacked-limits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ok := gw.Model().Bucket("directory")
+	if !ok {
+		t.Fatal("stacked-limits has no directory bucket")
+	}
+	if v := b.LimitValue(0); v != 180 {
+		t.Errorf("the directory bucket enforces %v, want 180", v)
+	}
+}
