@@ -117,7 +117,11 @@ func (v *validator) bucketLimit(i int, p string) {
 	case concurrency && b.Limit.Rate.Per != 0:
 		v.fail(p+".limit", "a concurrency limit is a whole number of requests in flight, not a rate")
 	case !concurrency && b.Limit.Rate.Per == 0:
-		v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/min", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N)
+		unit := "min"
+		if v.isAlgorithm(i, limit.DailyQuota) {
+			unit = "day"
+		}
+		v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/%s", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N, unit)
 	case concurrency:
 		if b.Limit.Rate.N > maxCount {
 			v.fail(p+".limit", "%s requests in flight is above %d, the most ratelab models", num(b.Limit.Rate.N), maxCount)
@@ -127,8 +131,8 @@ func (v *validator) bucketLimit(i int, p string) {
 	}
 }
 
-// dailyQuota checks bucket i's reset and documented value, and that a
-// daily-quota limit is a count per day.
+// dailyQuota checks bucket i's reset, that a daily-quota limit is a
+// count per day, and the bucket's documented value.
 func (v *validator) dailyQuota(i int, p string) {
 	b := &v.s.Gateway.Buckets[i]
 	daily := v.isAlgorithm(i, limit.DailyQuota)
@@ -141,6 +145,12 @@ func (v *validator) dailyQuota(i int, p string) {
 	if daily && b.Limit != nil && !b.Limit.FromTier && b.Limit.Rate.Per != 0 && b.Limit.Rate.Per != day {
 		v.fail(p+".limit", "a daily-quota limit is a count per day, such as %v/day, not %v", b.Limit.Rate.N, b.Limit.Rate)
 	}
+	v.documented(p, b)
+}
+
+// documented checks a bucket's documented value, which the limits API
+// reports under its key.
+func (v *validator) documented(p string, b *Bucket) {
 	switch {
 	case b.Documented < 0:
 		v.fail(p+".documented", "%v must not be negative", b.Documented)
