@@ -261,3 +261,41 @@ func TestLimitsAPIEmbedded(t *testing.T) {
 		t.Errorf("the directory bucket enforces %v, want 180", v)
 	}
 }
+
+// TestDailyQuotaOnTheWire spends a 3-a-day quota at clock.Epoch (midnight
+// UTC): the fourth request is a 429 whose Retry-After and message say the
+// 7 hours until the 07:00 reset, naming the quota in its limit object;
+// under mode zero the same 429 says 0.
+func TestDailyQuotaOnTheWire(t *testing.T) {
+	const text = `
+name: daily
+gateway:
+  buckets:
+    - {name: daily, scope: org, algorithm: daily-quota, limit: 3/day, reset: "07:00",
+       namespace: directory, key: user.requests.per.day}
+  routes: [{match: "*", buckets: [daily]}]
+  retry_after: {mode: MODE}
+`
+	for _, c := range []struct{ mode, want string }{{"accurate", "25200"}, {"floor", "25200"}, {"zero", "0"}} {
+		base := startLimits(t, strings.Replace(text, "MODE", c.mode, 1))
+		tok := loginAs(t, base, "any", "x")
+		for i := 0; i < 3; i++ {
+			if code, _, body := getJSON(t, base, "/api/v2/users?pageSize=1", tok); code != http.StatusOK {
+				t.Fatalf("%s: request %d: %d %s", c.mode, i+1, code, body)
+			}
+		}
+		req, _ := http.NewRequest("GET", base+"/api/v2/users?pageSize=1", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e ErrorBody
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != c.want ||
+			!strings.Contains(e.Message, "["+c.want+"] seconds") || e.Limit == nil || e.Limit.Key != "user.requests.per.day" || e.Limit.Value != 3 {
+			t.Errorf("%s: %d Retry-After %q, body %+v (%v); want 429 saying %s", c.mode, resp.StatusCode, resp.Header.Get("Retry-After"), e, err, c.want)
+		}
+	}
+}
