@@ -29,11 +29,16 @@ const (
 	ScimDelete                // DELETE /api/v2/scim/v2/users/{id}
 	Token                     // POST /oauth/token
 	UserMe                    // GET /api/v2/users/me
+	// LimitNamespaces lists the org's limit namespaces
+	// (docs/genesys-rate-limits.md#the-limits-api).
+	LimitNamespaces // GET /api/v2/organizations/limits/namespaces
+	// LimitNamespace gives the org's effective limits in one namespace.
+	LimitNamespace // GET /api/v2/organizations/limits/namespaces/{namespaceName}
 	numRoutes
 )
 
-// Route is one endpoint: a method and a path pattern whose only variable
-// is a user id written {id}.
+// Route is one endpoint: a method and a path pattern with at most one
+// variable, written in braces: a user id {id}, or a namespace's name.
 type Route struct {
 	ID      RouteID
 	Method  string
@@ -69,6 +74,10 @@ var routes = [numRoutes]Route{
 	ScimDelete: {Method: "DELETE", Pattern: "/api/v2/scim/v2/users/{id}", Alias: "/api/v2/scim/users/{id}", Writes: true},
 	Token:      {Method: "POST", Pattern: "/oauth/token", Login: true},
 	UserMe:     {Method: "GET", Pattern: "/api/v2/users/me"},
+	// The limits API reads the scenario's buckets; discovery never probes
+	// it (it is not in probeable): it reports limits, it is not one.
+	LimitNamespaces: {Method: "GET", Pattern: "/api/v2/organizations/limits/namespaces"},
+	LimitNamespace:  {Method: "GET", Pattern: "/api/v2/organizations/limits/namespaces/{namespaceName}"},
 }
 
 // probeable lists the routes discovery knows how to probe, in its order:
@@ -214,17 +223,17 @@ func (s Set) With(id RouteID) Set { return s | 1<<id }
 // Without returns the set less id.
 func (s Set) Without(id RouteID) Set { return s &^ (1 << id) }
 
-// pattern is one path pattern split around its {id}: a path matches when
-// it is prefix, a non-empty id without '/', then suffix; or, without an
-// id, exactly prefix.
+// pattern is one path pattern split around its variable ({id} or
+// another {name}): a path matches when it is prefix, a non-empty value
+// without '/', then suffix; or, without a variable, exactly prefix.
 type pattern struct {
 	id             RouteID
 	prefix, suffix string
 	hasID          bool
 }
 
-// patterns holds every route's patterns, those without an {id} first, so
-// a literal segment wins over {id} (/users/me over /users/{id}).
+// patterns holds every route's patterns, those without a variable first,
+// so a literal segment wins over {id} (/users/me over /users/{id}).
 var patterns []pattern
 
 func init() {
@@ -240,9 +249,9 @@ func init() {
 			if p == "" {
 				continue
 			}
-			pre, suf, ok := strings.Cut(p, "{id}")
-			if strings.Contains(suf, "{") || strings.Contains(pre, "{") {
-				panic("api: " + r.name + ": a pattern has at most one variable, {id}")
+			pre, suf, ok := cutVariable(p)
+			if strings.ContainsAny(suf, "{}") || strings.ContainsAny(pre, "{}") {
+				panic("api: " + r.name + ": a pattern has at most one variable, such as {id}")
 			}
 			if ok {
 				withID = append(withID, pattern{id: r.ID, prefix: pre, suffix: suf, hasID: true})
@@ -254,9 +263,21 @@ func init() {
 	patterns = append(literal, withID...)
 }
 
+// cutVariable splits p around its first {name}: ok is false when it has
+// none.
+func cutVariable(p string) (pre, suf string, ok bool) {
+	i := strings.IndexByte(p, '{')
+	j := strings.IndexByte(p, '}')
+	if i < 0 || j < i {
+		return p, "", false
+	}
+	return p[:i], p[j+1:], true
+}
+
 // Match returns the route in served that method and path (a URL's
-// decoded path) name, and the path's {id}. A route without {id} wins over
-// one with it; ok is false when no route of served matches.
+// decoded path) name, and the value of the path's variable (a user id,
+// a namespace's name). A route without a variable wins over one with it;
+// ok is false when no route of served matches.
 func Match(method, path string, served Set) (id RouteID, userID string, ok bool) {
 	for i := range patterns {
 		p := &patterns[i]

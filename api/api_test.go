@@ -25,6 +25,10 @@ func TestMatch(t *testing.T) {
 		{"method", "POST", "/api/v2/users/a", All, 0, "", false},
 		{"lowercase method", "get", "/api/v2/users", All, 0, "", false},
 		{"prefix only", "GET", "/api/v2/usersx", All, 0, "", false},
+		{"namespaces", "GET", "/api/v2/organizations/limits/namespaces", All, LimitNamespaces, "", true},
+		{"namespace", "GET", "/api/v2/organizations/limits/namespaces/directory", All, LimitNamespace, "directory", true},
+		{"namespace defaults", "GET", "/api/v2/organizations/limits/namespaces/directory/defaults", All, 0, "", false},
+		{"namespace off", "GET", "/api/v2/organizations/limits/namespaces/directory", All.Without(LimitNamespace), 0, "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +30,14 @@ var handlers = map[api.RouteID]func(*Server, *reqCtx){
 	api.ScimDelete: (*Server).scimDelete,
 	api.Token:      (*Server).token,
 	api.UserMe:     (*Server).getMe,
+
+	api.LimitNamespaces: (*Server).limitNamespaces,
+	api.LimitNamespace:  (*Server).limitNamespace,
 }
+
+// pathVariable is a route pattern's variable ({id}, {namespaceName}),
+// which the router names userId whatever the table calls it.
+var pathVariable = regexp.MustCompile(`\{[^}]*\}`)
 
 // routeHandlers builds s's handler of every route it serves, indexed by
 // route, and the set of those routes. An optional route is served only
@@ -46,7 +54,7 @@ func (s *Server) routeHandlers() ([]*apiHandler, api.Set) {
 	var served api.Set
 	for _, id := range ids {
 		rt := id.Route()
-		if rt.Optional && !named[id] {
+		if rt.Optional && !named[id] || limitsAPI(id) && !s.sc.Gateway.ServesLimitsAPI() {
 			continue
 		}
 		h := func(rc *reqCtx) { handlers[id](s, rc) }
@@ -161,7 +169,7 @@ func newRouter(served api.Set) *mux.Router {
 					sub, rest = subs[pre], tail
 				}
 			}
-			sub.Handle(strings.ReplaceAll(rest, "{id}", "{userId}"), h).Methods(rt.Method)
+			sub.Handle(pathVariable.ReplaceAllString(rest, "{userId}"), h).Methods(rt.Method)
 		}
 	}
 	adminRoutes(r.PathPrefix(AdminPrefix).Subrouter())

@@ -49,7 +49,7 @@ func TestTableRoutesServed(t *testing.T) {
 			if p == "" {
 				continue
 			}
-			path := strings.ReplaceAll(p, "{id}", "u-1")
+			path := pathVariable.ReplaceAllString(p, "u-1")
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, httptest.NewRequest(rt.Method, path, nil))
 			if w.Code == http.StatusNotFound || w.Code == http.StatusMethodNotAllowed {

@@ -47,6 +47,11 @@ const (
 	// maxWeight bounds a mix choice's weight p, so the weights' sum stays
 	// finite.
 	maxWeight = 1e6
+	// maxDocumented bounds a bucket's documented value: the limits API
+	// writes it as a JSON number, exact as an integer up to 2^53.
+	maxDocumented = 1e12
+	// day is the period of a daily-quota limit.
+	day = 24 * time.Hour
 )
 
 // inRange reports whether lo <= x <= hi.

@@ -34,7 +34,7 @@ func (s *Scenario) LimitConfig(seed uint64) limit.Config {
 	}
 	for _, b := range g.Buckets {
 		sp := limit.Spec{Name: b.Name, Scope: b.ParsedScope, Algorithm: b.ParsedAlgorithm, Window: s.scale(b.Window),
-			Burst: b.Burst, Namespace: b.Namespace, Key: b.Key}
+			Burst: b.Burst, Namespace: b.Namespace, Key: b.Key, Reset: s.scale(Duration(b.ParsedReset))}
 		if b.Limit != nil {
 			sp.FromTier = b.Limit.FromTier
 			sp.Limit = b.Limit.Rate
@@ -85,7 +85,8 @@ func (s *Scenario) retryAfter(m limit.RetryAfterMode, value, lo, hi Duration) li
 
 // Capacity estimates the request rate (per second, time-compressed) that
 // the gateway leaves for all of the scenario's clients together on the
-// routes of operation: for each rate-based bucket those routes stack, its
+// routes of operation: for each rate-based bucket those routes stack
+// (daily quotas aside: they bound a day's total, not a rate), its
 // rate (times the number of clients for per-token, per-client and per-user
 // buckets) less the background load charged to it, divided by the route's
 // cost; the smallest wins. It returns 0 when nothing limits the routes.
@@ -129,7 +130,11 @@ func (s *Scenario) CapacityShape(operation string) (rate, burst float64, window 
 		cost := float64(max(route.Cost, 1))
 		for _, name := range route.Buckets {
 			for _, sp := range cfg.Buckets {
-				if sp.Name != name || sp.Algorithm == limit.Concurrency {
+				// A concurrency bucket has no rate; a daily quota caps a
+				// day's total, not the rate within a run, so a run that
+				// spends it is cut short, not slowed: its count per day
+				// would pose as a rate a thousand times too slow.
+				if sp.Name != name || sp.Algorithm == limit.Concurrency || sp.Algorithm == limit.DailyQuota {
 					continue
 				}
 				r := sp.Limit

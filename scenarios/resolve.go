@@ -2,6 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -61,6 +64,9 @@ func (s *Scenario) resolve() {
 		p := fmt.Sprintf("gateway.buckets[%d]", i)
 		parseOption(s, p+".scope", b.Scope, &b.ParsedScope, limit.ParseScope)
 		parseOption(s, p+".algorithm", b.Algorithm, &b.ParsedAlgorithm, limit.ParseAlgorithm)
+		if b.Reset != "" {
+			parseOption(s, p+".reset", b.Reset, &b.ParsedReset, parseTimeOfDay)
+		}
 	}
 	for i := range g.Routes {
 		r := &g.Routes[i]
@@ -134,6 +140,21 @@ func parseDist(text string) (Dist, error) {
 		}
 	}
 	return 0, fmt.Errorf("unknown distribution %q", text)
+}
+
+// parseTimeOfDay parses "HH:MM" (00:00 to 23:59) into the time past
+// midnight.
+func parseTimeOfDay(text string) (time.Duration, error) {
+	h, m, ok := strings.Cut(text, ":")
+	if !ok || len(h) != 2 || len(m) != 2 {
+		return 0, fmt.Errorf("%q is not HH:MM", text)
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || h[0] == '+' || m[0] == '+' {
+		return 0, fmt.Errorf("%q is not HH:MM", text)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }
 
 // parsePoisson parses an arrival pattern: constant (false) or poisson.

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ratelab/ratelab/api"
 	"github.com/ratelab/ratelab/mockgateway/limit"
@@ -64,7 +65,14 @@ type Gateway struct {
 	Token      Token                      `yaml:"token"`
 	// RequestBytesMax answers 413 above it; default 512000.
 	RequestBytesMax int `yaml:"request_bytes_max"`
+	// LimitsAPI serves the organisation limits API
+	// (/api/v2/organizations/limits/namespaces...); false answers 404
+	// there, as a target without it does. Nil means true.
+	LimitsAPI *bool `yaml:"limits_api"`
 }
+
+// ServesLimitsAPI reports whether the gateway serves the limits API.
+func (g *Gateway) ServesLimitsAPI() bool { return g.LimitsAPI == nil || *g.LimitsAPI }
 
 // Bucket is one limit.
 type Bucket struct {
@@ -76,11 +84,19 @@ type Bucket struct {
 	Burst     int      `yaml:"burst"`
 	Namespace string   `yaml:"namespace"`
 	Key       string   `yaml:"key"`
+	// Reset is when a daily-quota bucket's count goes back to 0, "HH:MM"
+	// in UTC; default "00:00". Only for daily-quota.
+	Reset string `yaml:"reset"`
+	// Documented is the value the limits API reports for the bucket, in
+	// its key's unit, instead of the effective one: a limits page that
+	// disagrees with the gateway. 0 means the effective value.
+	Documented float64 `yaml:"documented"`
 
 	// ParsedScope and ParsedAlgorithm are Scope and Algorithm, parsed at
-	// load.
+	// load; ParsedReset is Reset as time past midnight.
 	ParsedScope     limit.Scope     `yaml:"-"`
 	ParsedAlgorithm limit.Algorithm `yaml:"-"`
+	ParsedReset     time.Duration   `yaml:"-"`
 }
 
 // Route attaches buckets to one endpoint, "METHOD /path" as in

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratelab/ratelab/clock"
 	"github.com/ratelab/ratelab/mockgateway/limit"
 )
 
@@ -51,7 +52,7 @@ func TestInvalidFixtures(t *testing.T) {
 func TestErrorsNameLineAndPath(t *testing.T) {
 	cases := []struct{ file, want string }{
 		{"no-unit.yaml", `no-unit.yaml:7: gateway.buckets[0].window: "60" has no unit`},
-		{"unknown-key.yaml", `unknown-key.yaml:4: gateway.buckets[0].widow: unknown field "widow" (valid: algorithm, burst, key, limit, name, namespace, scope, window)`},
+		{"unknown-key.yaml", `unknown-key.yaml:4: gateway.buckets[0].widow: unknown field "widow" (valid: algorithm, burst, documented, key, limit, name, namespace, reset, scope, window)`},
 		{"unknown-bucket.yaml", `unknown-bucket.yaml:6: gateway.routes[0].buckets[1]: unknown bucket "directory" (defined: token)`},
 		{"unknown-strategy.yaml", `unknown-strategy.yaml:3: workload.strategy: unknown strategy "expo" (valid: none, naive, fixed, exponential,`},
 		{"unknown-param.yaml", `unknown-param.yaml:4: workload.params: full-jitter has no parameter "bsae" (valid: base, cap)`},
@@ -66,7 +67,7 @@ func TestErrorsNameLineAndPath(t *testing.T) {
 }
 
 func TestEmbeddedLibrary(t *testing.T) {
-	want := []string{"contention", "flaky-5xx", "healthy", "occ-contention", "retry-after-zero", "seed-eu-identity", "stacked-limits", "tiers", "token-endpoint-limit"}
+	want := []string{"contention", "daily-quota", "flaky-5xx", "healthy", "occ-contention", "retry-after-zero", "seed-eu-identity", "stacked-limits", "tiers", "token-endpoint-limit"}
 	got := Names()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v", got)
@@ -212,5 +213,44 @@ func TestCapacity(t *testing.T) {
 	f, _ := Parse("f.yaml", []byte("name: f\n"))
 	if got := f.Capacity("get-user"); got != 0 {
 		t.Errorf("unlimited capacity %v", got)
+	}
+}
+
+// TestDailyQuotaScenario builds the embedded daily-quota scenario's model
+// at clock.Epoch (virtual runs start at midnight UTC): once its 300 a day
+// are spent, the quota refuses with a wait of exactly the time left until
+// its 07:00 reset, and at time_scale 60 that reset comes 7 minutes in.
+func TestDailyQuotaScenario(t *testing.T) {
+	for _, c := range []struct {
+		scale float64
+		reset time.Duration
+	}{{1, 7 * time.Hour}, {60, 7 * time.Minute}} {
+		s, err := Embedded("daily-quota")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.TimeScale = c.scale
+		m, err := limit.New(s.LimitConfig(1), clock.Epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := m.Route("GET /x", 1, "daily")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d limit.Decision
+		req := limit.Request{Org: s.Gateway.Org}
+		for i := 0; i < 300; i++ {
+			if m.Decide(clock.Epoch, r, req, &d); !d.Allowed {
+				t.Fatalf("scale %v: request %d refused", c.scale, i+1)
+			}
+		}
+		at := clock.Epoch.Add(c.reset / 7)
+		if m.Decide(at, r, req, &d); d.Allowed || d.Wait != c.reset-c.reset/7 {
+			t.Errorf("scale %v: the 301st: allowed %v, wait %v, want %v", c.scale, d.Allowed, d.Wait, c.reset-c.reset/7)
+		}
+		if m.Decide(clock.Epoch.Add(c.reset), r, req, &d); !d.Allowed {
+			t.Errorf("scale %v: refused at the reset", c.scale)
+		}
 	}
 }

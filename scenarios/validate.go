@@ -83,9 +83,10 @@ func (v *validator) buckets() map[string]int {
 		}
 		v.window(p+".window", b.Window.D())
 		v.slidingCapacity(i, p)
-		if b.Window > 0 && (v.isAlgorithm(i, limit.TokenBucket) || v.isAlgorithm(i, limit.Concurrency)) {
+		if b.Window > 0 && (v.isAlgorithm(i, limit.TokenBucket) || v.isAlgorithm(i, limit.Concurrency) || v.isAlgorithm(i, limit.DailyQuota)) {
 			v.fail(p+".window", "window applies only to fixed-window and sliding-window, not %s", b.Algorithm)
 		}
+		v.dailyQuota(i, p)
 	}
 	v.bucketList = strings.Join(sortedKeys(buckets), ", ")
 	v.bucketsNamed = !v.p.failed["gateway.buckets"]
@@ -116,7 +117,11 @@ func (v *validator) bucketLimit(i int, p string) {
 	case concurrency && b.Limit.Rate.Per != 0:
 		v.fail(p+".limit", "a concurrency limit is a whole number of requests in flight, not a rate")
 	case !concurrency && b.Limit.Rate.Per == 0:
-		v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/min", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N)
+		unit := "min"
+		if v.isAlgorithm(i, limit.DailyQuota) {
+			unit = "day"
+		}
+		v.fail(p+".limit", "%v is a count; algorithm %s needs a rate such as %v/%s", b.Limit.Rate.N, b.Algorithm, b.Limit.Rate.N, unit)
 	case concurrency:
 		if b.Limit.Rate.N > maxCount {
 			v.fail(p+".limit", "%s requests in flight is above %d, the most ratelab models", num(b.Limit.Rate.N), maxCount)
@@ -126,13 +131,48 @@ func (v *validator) bucketLimit(i int, p string) {
 	}
 }
 
+// dailyQuota checks bucket i's reset, that a daily-quota limit is a
+// count per day, and the bucket's documented value.
+func (v *validator) dailyQuota(i int, p string) {
+	b := &v.s.Gateway.Buckets[i]
+	daily := v.isAlgorithm(i, limit.DailyQuota)
+	switch {
+	case b.Reset != "" && !v.parsed(p+".reset"):
+		v.fail(p+".reset", "%q is not a time of day: write HH:MM in UTC, 00:00 to 23:59 (e.g. \"07:00\")", b.Reset)
+	case b.Reset != "" && !daily && v.parsed(p+".algorithm"):
+		v.fail(p+".reset", "reset applies only to daily-quota, not %s", b.Algorithm)
+	}
+	if daily && b.Limit != nil && !b.Limit.FromTier && b.Limit.Rate.Per != 0 && b.Limit.Rate.Per != day {
+		v.fail(p+".limit", "a daily-quota limit is a count per day, such as %v/day, not %v", b.Limit.Rate.N, b.Limit.Rate)
+	}
+	v.documented(p, b)
+}
+
+// documented checks a bucket's documented value, which the limits API
+// reports under its key.
+func (v *validator) documented(p string, b *Bucket) {
+	switch {
+	case b.Documented < 0:
+		v.fail(p+".documented", "%v must not be negative", b.Documented)
+	case b.Documented > maxDocumented:
+		v.fail(p+".documented", "%v is above %s, the most ratelab models", b.Documented, num(maxDocumented))
+	case b.Documented > 0 && b.Key == "":
+		v.fail(p+".documented", "documented is what the limits API reports under the bucket's key; the bucket needs a key")
+	}
+}
+
 // tiers checks that every tier limits only defined buckets.
 func (v *validator) tiers(buckets map[string]int) {
 	g := &v.s.Gateway
 	for _, tn := range sortedKeys(g.Tiers) {
 		for _, bn := range sortedKeys(g.Tiers[tn]) {
-			v.rate("gateway.tiers."+tn+"."+bn, g.Tiers[tn][bn].Rate, false)
-			if _, ok := buckets[bn]; !ok && v.bucketsNamed {
+			r := g.Tiers[tn][bn].Rate
+			v.rate("gateway.tiers."+tn+"."+bn, r, false)
+			i, ok := buckets[bn]
+			if ok && v.isAlgorithm(i, limit.DailyQuota) && r.Per != day {
+				v.fail("gateway.tiers."+tn+"."+bn, "bucket %q is a daily-quota; its limit is a count per day, such as %v/day, not %v", bn, r.N, r)
+			}
+			if !ok && v.bucketsNamed {
 				v.fail("gateway.tiers."+tn+"."+bn, "tier %q limits bucket %q, which is not defined (buckets: %s)", tn, bn, v.bucketList)
 			}
 		}
@@ -151,6 +191,9 @@ func (v *validator) routes(buckets map[string]int) {
 			v.fail(p+".match", "route %q is listed twice", r.Match)
 		}
 		seen[r.Match] = true
+		if !r.Any && v.parsed(p+".match") && (r.API == api.LimitNamespaces || r.API == api.LimitNamespace) && !v.s.Gateway.ServesLimitsAPI() {
+			v.fail(p+".match", "route %q is the limits API, which gateway.limits_api: false turns off", r.Match)
+		}
 		for j, bn := range r.Buckets {
 			if _, ok := buckets[bn]; !ok && v.bucketsNamed {
 				v.fail(fmt.Sprintf("%s.buckets[%d]", p, j), "unknown bucket %q (defined: %s)", bn, v.bucketList)

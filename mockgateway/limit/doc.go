@@ -2,9 +2,10 @@
 // virtual-time simulator.
 //
 // A Model holds named buckets. Each bucket has an algorithm (token bucket,
-// fixed window, sliding window or concurrency), a scope that decides what it
-// is keyed by (token, client, user, org, ip, route or global) and a limit that
-// is either fixed or taken from the requesting client's tier. A Route stacks
+// fixed window, sliding window, concurrency or daily quota), a scope that
+// decides what it is keyed by (token, client, user, org, ip, route or
+// global) and a limit that is either fixed or taken from the requesting
+// client's tier. A Route stacks
 // several buckets: a request passes only when every bucket admits it, and
 // nothing is charged when one rejects. Buckets are shared simply by naming the
 // same bucket from several routes.

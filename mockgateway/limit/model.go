@@ -83,7 +83,8 @@ func (b *Bucket) LimitValue(tier int) float64 {
 // tier can admit from its making at from until to: a token bucket (which
 // starts full) its burst plus its refill over the span; a fixed window its
 // count in each window the span touches (windows are aligned to the
-// clock's zero, as the state keeps them); a sliding window its count in
+// clock's zero, as the state keeps them, a daily quota's shifted to its
+// reset time); a sliding window its count in
 // each window-long stretch that covers the span (span/window + 1). A
 // concurrency bucket has no bound over time: +Inf.
 func (b *Bucket) MostAdmitted(tier int, from, to time.Time) float64 {
@@ -97,8 +98,9 @@ func (b *Bucket) MostAdmitted(tier int, from, to time.Time) float64 {
 			burst = int(math.Max(1, math.Ceil(b.rates[t].PerSecond())))
 		}
 		return float64(burst) + b.rates[t].PerSecond()*span.Seconds()
-	case FixedWindow:
-		return b.limits[t] * float64(floorDiv(to.UnixNano(), w)-floorDiv(from.UnixNano(), w)+1)
+	case FixedWindow, DailyQuota:
+		o := b.offset(t)
+		return b.limits[t] * float64((windowStart(to.UnixNano(), w, o)-windowStart(from.UnixNano(), w, o))/w+1)
 	case SlidingWindow:
 		return b.limits[t] * float64(int64(span)/w+1)
 	}
@@ -144,8 +146,8 @@ func (b *Bucket) state(tier int, key string) state {
 			burst = int(math.Max(1, math.Ceil(b.rates[t].PerSecond())))
 		}
 		s = newTokenBucket(b.rates[t].PerSecond(), burst)
-	case FixedWindow:
-		s = &fixedWindow{limit: b.limits[t], window: int64(b.window(t)), start: math.MinInt64}
+	case FixedWindow, DailyQuota:
+		s = &fixedWindow{limit: b.limits[t], window: int64(b.window(t)), offset: b.offset(t), start: math.MinInt64}
 	case SlidingWindow:
 		s = newSlidingWindow(b.limits[t], b.window(t))
 	default:
@@ -153,6 +155,17 @@ func (b *Bucket) state(tier int, key string) state {
 	}
 	b.states[k] = s
 	return s
+}
+
+// offset returns where the bucket's windows start past each multiple of
+// the window for tier: Spec.Reset, reduced into [0, window), for a daily
+// quota; 0 otherwise.
+func (b *Bucket) offset(tier int) int64 {
+	if b.spec.Algorithm != DailyQuota {
+		return 0
+	}
+	w := int64(b.window(tier))
+	return (int64(b.spec.Reset)%w + w) % w
 }
 
 func (b *Bucket) window(tier int) time.Duration {
@@ -318,7 +331,7 @@ func New(cfg Config, start time.Time) (*Model, error) {
 			}
 			b.rates = append(b.rates, r)
 			switch sp.Algorithm {
-			case FixedWindow, SlidingWindow:
+			case FixedWindow, SlidingWindow, DailyQuota:
 				w := b.window(len(b.rates) - 1)
 				if w <= 0 {
 					return nil, fmt.Errorf("limit: bucket %q: window must be positive", sp.Name)

@@ -58,9 +58,14 @@ const (
 	FixedWindow                    // at most the limit per window, windows aligned to multiples of Window
 	SlidingWindow                  // at most the limit in any window-long interval (a sliding log)
 	Concurrency                    // at most the limit's count of requests in flight
+	// DailyQuota is a fixed window of one day (Limit.Per, time-compressed)
+	// whose windows start at Reset past each multiple of the day: at most
+	// the limit's count per day, the count going back to 0 at the reset
+	// time (docs/genesys-rate-limits.md#daily-quotas).
+	DailyQuota
 )
 
-var algorithmNames = []string{"token-bucket", "fixed-window", "sliding-window", "concurrency"}
+var algorithmNames = []string{"token-bucket", "fixed-window", "sliding-window", "concurrency", "daily-quota"}
 
 // AlgorithmNames lists the valid algorithm names in a stable order.
 func AlgorithmNames() []string { return append([]string(nil), algorithmNames...) }
@@ -115,6 +120,8 @@ func (r Rate) String() string {
 		return n + "/min"
 	case time.Hour:
 		return n + "/h"
+	case 24 * time.Hour:
+		return n + "/day"
 	}
 	return n + "/" + r.Per.String()
 }
@@ -175,6 +182,11 @@ type Spec struct {
 	// Namespace and Key name the limit in the 429 body, e.g. "directory"
 	// and "user.rate.per.minute". Optional.
 	Namespace, Key string
+	// Reset is where a DailyQuota's day starts, as an offset from the
+	// multiples of its window (the Unix epoch's midnights, UTC, when time
+	// is not compressed): 7h resets the count at 07:00 UTC. Reduced modulo
+	// the window; ignored by the other algorithms.
+	Reset time.Duration
 }
 
 // Tier is a named set of limits, keyed by bucket name.

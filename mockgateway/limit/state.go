@@ -81,16 +81,25 @@ func floorDiv(a, b int64) int64 {
 }
 
 // fixedWindow counts requests in windows aligned to multiples of window
-// since the Unix epoch, so every key's windows reset at the same instants.
+// since the Unix epoch, shifted by offset (0 but for a daily quota), so
+// every key's windows reset at the same instants.
 type fixedWindow struct {
 	limit  float64
 	window int64
+	offset int64 // in [0, window)
 	start  int64
 	count  float64
 }
 
+// windowStart returns the start of the window holding t (Unix
+// nanoseconds), for windows of length window starting at offset past each
+// multiple of window.
+func windowStart(t, window, offset int64) int64 {
+	return floorDiv(t-offset, window)*window + offset
+}
+
 func (w *fixedWindow) current(now time.Time) (start int64, count float64) {
-	ws := floorDiv(now.UnixNano(), w.window) * w.window
+	ws := windowStart(now.UnixNano(), w.window, w.offset)
 	if ws != w.start {
 		return ws, 0
 	}
