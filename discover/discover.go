@@ -400,6 +400,7 @@ type probe struct {
 	// first; scopes and refusals what the sustained phase met, by key.
 	fresh    *client.Client
 	from     int // the route's first event
+	quotaHit *quotaError
 	extra    []Layer
 	scopes   map[string]string
 	refusals map[string][]answer
@@ -460,6 +461,9 @@ func (q *probe) layers(all []Endpoint, idx int) error {
 	}
 	if err != nil {
 		return err
+	}
+	if q.quotaHit != nil {
+		return q.quotaHit
 	}
 	return q.sustain(all, idx)
 }
@@ -539,6 +543,11 @@ func (q *probe) refill() error {
 	}
 	q.reset, q.refusedAt = adm.at, q.lastRefused
 	n2, _, second429, err := q.burst(q.c, q.e, q.maxBurst)
+	if qe := (*quotaError)(nil); errors.As(err, &qe) {
+		// A quota cut the second drain short: classify with what came
+		// back, then stop the route.
+		q.quotaHit, second429, err = qe, &qe.a, nil
+	}
 	n2++ // the admitted poll
 	q.f.SecondBurst, q.n2, q.second429 = n2, n2, second429
 	if err != nil {

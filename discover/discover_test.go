@@ -56,7 +56,8 @@ gateway:
 }
 
 // layer is one limit the discovery must find: its algorithm, its
-// configured limit per minute and its scope verdict.
+// configured limit per minute (a daily quota's: per day) and its scope
+// verdict.
 type layer struct {
 	algorithm string
 	perMin    float64
@@ -90,6 +91,8 @@ var truth = map[string]want{
 	"bucket-over-sliding": {layers: []layer{{"token-bucket", 600, "token"}, {"sliding-window", 120, "client or wider"}}, binding: 1, shared: true},
 	"window-over-bucket":  {layers: []layer{{"fixed-window", 180, "client or wider"}, {"token-bucket", 60, "client or wider"}}, binding: 1, shared: true},
 	"keyless-stack":       {layers: []layer{{"token-bucket", 600, "token"}, {"sliding-window", 120, "client or wider"}}, binding: 1, shared: true},
+	// A quota spent during the discovery: reported, not waited for.
+	"daily-quota": {layers: []layer{{"fixed-window", 180, "client or wider"}, {"daily-quota", 300, ""}}, shared: true},
 	"three-layers": {layers: []layer{{"token-bucket", 1200, "token"}, {"fixed-window", 600, "client or wider"}, {"sliding-window", 180, "client or wider"}},
 		binding: 2, shared: true},
 }
@@ -194,7 +197,11 @@ func judge(name string, res *Result) verdict {
 		}
 		l := f.Layers[i]
 		algOK, scopeOK := l.Algorithm == wl.algorithm, l.Scope == wl.scope
-		e := (l.LimitPerMin - wl.perMin) / wl.perMin
+		got, unit := l.LimitPerMin, "min"
+		if wl.algorithm == "daily-quota" {
+			got, unit = l.Limit, "day"
+		}
+		e := (got - wl.perMin) / wl.perMin
 		limOK := math.Abs(e) <= 0.10
 		for what, ok := range map[string]bool{"algorithm": algOK, "limit": limOK, "scope": scopeOK} {
 			if !ok {
@@ -205,8 +212,12 @@ func judge(name string, res *Result) verdict {
 		if i == w.binding {
 			bind = " **binding**"
 		}
-		v.rows = append(v.rows, fmt.Sprintf("| %s | %d%s | %s %s | %.0f/min %s (configured %.0f, %+.1f%%; measured %.0f/min) | %s %s | |",
-			name, i+1, bind, l.Algorithm, mark(algOK), l.LimitPerMin, mark(limOK), wl.perMin, 100*e, l.RatePerMin, l.Scope, mark(scopeOK)))
+		measured := fmt.Sprintf("; measured %.0f/min", l.RatePerMin)
+		if unit == "day" {
+			measured = "; resets in " + l.ResetsInText()
+		}
+		v.rows = append(v.rows, fmt.Sprintf("| %s | %d%s | %s %s | %.0f/%s %s (configured %.0f, %+.1f%%%s) | %s %s | |",
+			name, i+1, bind, l.Algorithm, mark(algOK), got, unit, mark(limOK), wl.perMin, 100*e, measured, l.Scope, mark(scopeOK)))
 	}
 	if f.Binding != w.binding {
 		v.wrong = append(v.wrong, fmt.Sprintf("binding layer %d, want %d", f.Binding+1, w.binding+1))
@@ -228,7 +239,7 @@ func judge(name string, res *Result) verdict {
 // table is logged either way; it is the README's accuracy table.
 func TestAccuracy(t *testing.T) {
 	names := []string{"seed-eu-identity", "retry-after-zero", "stacked-limits", "tiers", "healthy", "bg-load", "separate", "per-token", "unannounced",
-		"bucket-over-sliding", "window-over-bucket", "three-layers", "keyless-stack"}
+		"daily-quota", "bucket-over-sliding", "window-over-bucket", "three-layers", "keyless-stack"}
 	rows := make([][]string, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
@@ -423,6 +434,53 @@ func TestOverLoopback(t *testing.T) {
 	if f.Algorithm != "token-bucket" || math.Abs(f.RatePerMin-300) > 30 || f.Scope != "token" || len(f.SharesWith) == 0 {
 		t.Fatalf("over loopback: %+v", f)
 	}
+	// The limits API was read first, over the wire, and its value sits
+	// beside the measured one.
+	if !strings.HasPrefix(res.LimitsAPI, "read: 2 of 2") || f.Layers[0].Documented != 300 {
+		t.Fatalf("over loopback, the limits API: %q, documented %v", res.LimitsAPI, f.Layers[0].Documented)
+	}
+}
+
+// TestDocumentedBesideMeasured: the limits API's values are read before
+// probing, counted in the budget, set beside each layer, and a
+// disagreement is flagged (stacked-limits documents 300 for the directory
+// limit it enforces at 180). A target without the API is measured only.
+func TestDocumentedBesideMeasured(t *testing.T) {
+	var log bytes.Buffer
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: load(t, "stacked-limits"), Virtual: true, GatewayLog: &log}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Findings[0]
+	notes := strings.Join(f.Notes, "\n")
+	if len(f.Layers) != 2 || f.Layers[0].Documented != 300 || f.Layers[1].Documented != 300 ||
+		!strings.Contains(notes, "documented user.rate.per.minute 300; measured 1") ||
+		!strings.Contains(notes, "documented token.rate.per.minute 300; effective 180/min: directory (user.rate.per.minute) bucket") {
+		t.Fatalf("documented values:\n%s", describe(f))
+	}
+	api, sent := 0, 0 // limits API requests; requests other than logins
+	for _, line := range strings.Split(log.String(), "\n") {
+		if strings.Contains(line, `"type":"request"`) && !strings.Contains(line, "/oauth/token") {
+			sent++
+			if strings.Contains(line, "/api/v2/organizations/limits/namespaces") {
+				api++
+			}
+		}
+	}
+	if api != 3 || res.Requests != sent {
+		t.Fatalf("%d limits API requests (want the listing and its 2 namespaces); %d requests counted, the gateway saw %d besides logins", api, res.Requests, sent)
+	}
+	sc, err := scenarios.Parse("off.yaml", []byte(strings.Replace(stacked["bucket-over-sliding"], "  retry_after:", "  limits_api: false\n  retry_after:", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.LimitsAPI, "not served by this target (404)") || judge("bucket-over-sliding", res).wrong != nil {
+		t.Fatalf("without the limits API: %q\n%s", res.LimitsAPI, describe(res.Findings[0]))
+	}
 }
 
 // TestRoutesAgreeWithTable holds discovery's routes to the api table:
@@ -514,3 +572,41 @@ func TestBudgetSaysWhatWouldMeasure(t *testing.T) {
 }
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// TestDailyQuotaStopsTheRoute: a spent daily quota is recognised from its
+// 429 (a per-day key, a Retry-After of hours), reported with its reset,
+// and never waited for: no request follows on that route, and the whole
+// discovery takes minutes, not the seven hours to the reset.
+func TestDailyQuotaStopsTheRoute(t *testing.T) {
+	var log bytes.Buffer
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: load(t, "daily-quota"), Virtual: true, GatewayLog: &log}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Findings[0]
+	q := f.Layers[len(f.Layers)-1]
+	note := strings.Join(f.Notes, "\n")
+	if q.Algorithm != "daily-quota" || q.LimitValue != 300 || q.ResetAt != "07:00" || !strings.Contains(note, "daily quota reached") ||
+		!strings.Contains(note, "resets in 6h5") || res.Elapsed > 300 {
+		t.Fatalf("the daily quota (300/day, resets 07:00; the run starts at midnight) was not reported as such in %.0f s:\n%s", res.Elapsed, describe(f))
+	}
+	after := -1 // requests the gateway saw after the first quota refusal
+	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		var r struct {
+			Type       string `json:"type"`
+			Status     int    `json:"status"`
+			RetryAfter int64  `json:"retry_after_s"`
+		}
+		if json.Unmarshal([]byte(line), &r) != nil || r.Type != "request" {
+			continue
+		}
+		if after >= 0 {
+			after++
+		} else if r.Status == 429 && r.RetryAfter > 3600 {
+			after = 0
+		}
+	}
+	if after != 0 {
+		t.Fatalf("%d requests after the quota refused (want 0; -1: it never refused)", after)
+	}
+}

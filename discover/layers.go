@@ -66,6 +66,9 @@ func (l Layer) Describe() string {
 func (f *Finding) Summary() string {
 	var parts []string
 	for i, l := range f.Layers {
+		if l.Algorithm == "unknown" && l.RatePerMin <= 0 {
+			continue
+		}
 		d := l.Describe()
 		if i == f.Binding && len(f.Layers) > 1 && l.Algorithm != "token-bucket" {
 			d = "sustained " + d
@@ -76,6 +79,9 @@ func (f *Finding) Summary() string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// ResetsInText is how long until a quota resets, as "6h58m".
+func (l Layer) ResetsInText() string { return hm(l.ResetsIn) }
 
 // hm prints a duration in seconds as "5h12m", "12m30s" or "40s".
 func hm(s float64) string {
@@ -126,7 +132,7 @@ func (e *quotaError) Error() string {
 // quota records the long limit a met and ends the route's probing.
 func (q *probe) quota(a answer) {
 	l := Layer{Algorithm: "daily-quota", LimitKey: a.limit.Key, LimitNamespace: a.limit.Namespace, LimitValue: a.limit.Value,
-		ResetsIn: a.hint.Seconds(), Limit: a.limit.Value}
+		ResetsIn: a.hint.Seconds(), Limit: a.limit.Value, Confidence: 0.9}
 	n := q.count(time.Time{}, q.from, len(q.events), false)
 	l.ResetAt = a.at.Add(a.hint).UTC().Round(time.Minute).Format("15:04")
 	if l.Limit <= 0 {
@@ -134,7 +140,7 @@ func (q *probe) quota(a answer) {
 	}
 	note := fmt.Sprintf("daily quota reached after %d admitted here; resets in %s: this route was not probed further", n, hm(l.ResetsIn))
 	if !strings.Contains(a.limit.Key, "day") && a.hint < time.Hour {
-		l.Algorithm = "unknown"
+		l.Algorithm, l.Confidence = "unknown", 0.5
 		note = fmt.Sprintf("a limit with a long window refused after %d admitted here (Retry-After %s%s): discovery does not wait that long, so this route was not probed further",
 			n, hm(l.ResetsIn), keyed(a))
 	}

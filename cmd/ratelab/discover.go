@@ -152,7 +152,7 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 			if i > 0 {
 				route, hints = "", ""
 			}
-			if len(layers) > 1 && i == f.Binding {
+			if len(layers) > 1 && i == f.Binding && l.LimitPerMin > 0 {
 				role += " binds"
 			} else if len(layers) > 1 && i == 0 {
 				role += " burst"
@@ -199,7 +199,7 @@ func layerLimit(l discover.Layer) string {
 	lim := "—"
 	switch {
 	case l.Algorithm == "daily-quota":
-		lim = "resets in " + time.Duration(l.ResetsIn*float64(time.Second)).Round(time.Minute).String()
+		lim = "resets in " + l.ResetsInText()
 		if l.LimitValue > 0 {
 			lim = fmt.Sprintf("%.0f/day, ", l.LimitValue) + lim
 		}
