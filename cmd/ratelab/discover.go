@@ -32,19 +32,28 @@ func newDiscoverCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "discover",
 		Short: "Learn an API's effective rate limits, safely, and write them as a scenario",
-		Long: `Probe an API carefully to learn, per endpoint, the effective limit and its
-window or refill rate, which algorithm fits (fixed window, sliding window,
-token bucket) with a confidence, whether the limit is per token or wider,
-which endpoints share a bucket, how honest Retry-After is, and whether
-traffic you cannot see is using capacity.
+		Long: `Probe an API carefully to learn, per endpoint, every layer of its rate
+limit: the burst layer that refuses a short burst first, and the layers under
+it that hold sustained traffic back (measured over a whole minute at just
+under the burst layer's rate), the one that binds first in the table. For
+each layer: the limit and its window or refill rate, which algorithm fits
+(fixed window, sliding window, token bucket) with a confidence, and whether
+it is per token, per client or org-wide. Also: which endpoints share a
+bucket, how honest Retry-After is, whether traffic you cannot see is using
+capacity, what the org's limits API documents beside what was measured, and
+a daily quota when one refuses (reported with its reset, never waited for).
 
 Safety first: read-only by default (GET); writes only as no-op updates (GET,
 then PATCH the same values with the current version) with --allow-writes.
 A request budget and a time budget, small by default, are printed with the
-plan before anything is sent; --dry-run prints only the plan. Discovery
-stops at the first 5xx, 401 or 403, and never sends a request before the
-Retry-After it was given has passed. Credentials come only from
-GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET.
+plan before anything is sent; --dry-run prints only the plan (no credentials
+needed). When the budget left cannot cover the sustained minute, the table
+says so and which budget would. Discovery stops at the first 5xx, 401 or
+403, and never sends a request before the Retry-After it was given has
+passed. Credentials come only from GENESYS_CLIENT_ID and
+GENESYS_CLIENT_SECRET; set GENESYS_CLIENT_ID_2 and GENESYS_CLIENT_SECRET_2
+(another OAuth client of the org) to tell per-client limits from org-wide
+ones.
 
 Without --target it probes a scenario's gateway in-process (--virtual: in
 virtual time), which is how its accuracy is tested.`,
