@@ -8,8 +8,10 @@
 #
 # SEEDS (default "1 2 3") picks the seeds. Exits 1 on the first difference,
 # printing the two files' first differing lines; with KEEP_GOING=1 it lists
-# every run that differs instead, then exits 1. Not part of `make bench`'s
-# ratios: it proves equality, not speed.
+# every run that differs instead, then exits 1. SAMELOGS_IGNORE, a sed -E
+# script applied to both sides before comparing, shows a change differs
+# only by what it adds on purpose (the result line says so). Not part of
+# `make bench`'s ratios: it proves equality, not speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:-${SAMELOGS_BASE:-HEAD}}
@@ -47,6 +49,13 @@ for sc in $scenarios; do
         if ! grep -q '"type":"request"\|"type":"attempt"' "$work/new-out/$f.jsonl"; then
           echo "samelogs: $sc seed $seed $st: $f.jsonl has no request or attempt record"; exit 1
         fi
+        if [ -n "${SAMELOGS_IGNORE:-}" ]; then
+          # A change that adds a field on purpose: compare with it removed
+          # from both sides (said in the result line, never silently).
+          for bin in old new; do
+            sed -E "$SAMELOGS_IGNORE" "$work/$bin-out/$f.jsonl" >"$work/$bin-out/$f.tmp" && mv "$work/$bin-out/$f.tmp" "$work/$bin-out/$f.jsonl"
+          done
+        fi
         if ! cmp -s "$work/old-out/$f.jsonl" "$work/new-out/$f.jsonl"; then
           if [ -n "${KEEP_GOING:-}" ]; then
             echo "differs: $sc seed $seed $st $f.jsonl"
@@ -66,4 +75,6 @@ if [ "$differ" -gt 0 ]; then
   echo "samelogs: $differ of $((2 * n)) logs differ from $base's"
   exit 1
 fi
-echo "samelogs: $n runs (scenarios × seeds [$seeds] × strategies): attempt and access logs byte-identical to $base's; $fresh new scenario(s) not compared"
+ignored=""
+if [ -n "${SAMELOGS_IGNORE:-}" ]; then ignored=" once sed -E '$SAMELOGS_IGNORE' is applied to both"; fi
+echo "samelogs: $n runs (scenarios × seeds [$seeds] × strategies): attempt and access logs byte-identical to $base's$ignored; $fresh new scenario(s) not compared"
