@@ -93,7 +93,10 @@ type Finding struct {
 	// Layers are every limit met on the route, in the order each first
 	// refused: the burst layer first, then what bound sustained traffic.
 	// The fields above describe the binding one, Layers[Binding]: the
-	// lowest sustained rate.
+	// lowest sustained rate. Binding is -1 when that is not known (the
+	// sustained phase was skipped or cut short, or a layer refused whose
+	// limit could not be measured); the fields then describe the burst
+	// layer, and the notes say why.
 	Layers  []Layer `json:"layers,omitempty"`
 	Binding int     `json:"binding"`
 	// Sustained is the admitted rate measured over the sustained phase
@@ -250,6 +253,7 @@ type event struct {
 	ok    bool // admitted; else refused (429)
 	key   string
 	hint  time.Duration // a refusal's Retry-After, when it had one
+	long  bool          // a quota's or long window's refusal (longWait)
 }
 
 func (p *prober) note(c *client.Client, e Endpoint, a answer) {
@@ -259,7 +263,7 @@ func (p *prober) note(c *client.Client, e Endpoint, a answer) {
 	if c == p.o.Client {
 		p.last = a
 	}
-	p.events = append(p.events, event{at: a.at, route: e.Route, main: c == p.o.Client, ok: a.status != http.StatusTooManyRequests, key: a.limit.Key, hint: a.hint})
+	p.events = append(p.events, event{at: a.at, route: e.Route, main: c == p.o.Client, ok: a.status != http.StatusTooManyRequests, key: a.limit.Key, hint: a.hint, long: longWait(a)})
 }
 
 // burst sends back-to-back until a 429 or max; it returns the admitted
@@ -288,6 +292,9 @@ func (p *prober) burst(c *client.Client, e Endpoint, max int) (int, time.Time, *
 // the hint has passed, then at growing intervals. It returns the admitted
 // answer, the real wait from the 429 and the 429s met on the way.
 func (p *prober) waitAdmit(c *client.Client, e Endpoint, last answer, st *HintStats) (answer, time.Duration, error) {
+	if longWait(last) {
+		return answer{}, 0, &quotaError{a: last} // never sat out
+	}
 	from := last.at
 	step := 25 * time.Millisecond
 	cur := last
@@ -364,6 +371,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		before := p.requests
 		var f Finding
 		f, err = p.endpoint(e, o.Endpoints, i)
+		if err == nil {
+			p.document(&f)
+		}
 		f.Requests = p.requests - before
 		res.Findings = append(res.Findings, f)
 		if err != nil {
@@ -401,9 +411,14 @@ type probe struct {
 	fresh    *client.Client
 	from     int // the route's first event
 	quotaHit *quotaError
-	extra    []Layer
-	scopes   map[string]string
-	refusals map[string][]answer
+	// sustained: the sustained phase ran to its end, so which layer
+	// binds can be known.
+	sustained bool
+	// rateFloor: the burst layer's rate is a lower bound (one refill seen).
+	rateFloor bool
+	extra     []Layer
+	scopes    map[string]string
+	refusals  map[string][]answer
 	// n1 admitted from t0 until first429 (at exhausted); after the wait,
 	// the first admission at reset (the limit reset after refusedAt), then
 	// n2 admitted at once until second429.
@@ -599,7 +614,7 @@ func (q *probe) spreadTest() error {
 	w := time.Duration(f.Window * float64(time.Second))
 	rate := float64(q.n2) / f.Window
 	spread := int(0.8 * rate * f.Window)
-	if spread < 2 || q.now().Add(w).Sub(q.start) >= q.o.MaxDuration || q.requests+spread+q.n2 >= q.o.MaxRequests {
+	if q.quotaHit != nil || spread < 2 || q.now().Add(w).Sub(q.start) >= q.o.MaxDuration || q.requests+spread+q.n2 >= q.o.MaxRequests {
 		return nil
 	}
 	if q.second429 != nil {
@@ -669,11 +684,22 @@ func (q *probe) tokenBucket() error {
 			break
 		}
 	}
-	if span := q.now().Sub(from).Seconds(); span > 0 {
+	if span := q.now().Sub(from).Seconds(); span > 0 && admitted > 1 {
 		// The first of those admissions was already due at reset.
 		f.Limit = float64(admitted-1) / span
 		f.RatePerMin = f.Limit * 60
 		f.Confidence = math.Min(0.9, 0.5+span/25)
+		return nil
+	}
+	// Another limit (or a quota) refused before a second refill: the one
+	// refill seen, over the wait it took, is all there is — at least the
+	// rate, since the bucket may have filled before the wait ended.
+	if wait := q.reset.Sub(q.exhausted).Seconds(); wait > 0 {
+		f.Limit = float64(q.n2) / wait
+		f.RatePerMin, f.Confidence = f.Limit*60, 0.4
+		q.rateFloor = true
+		f.Notes = append(f.Notes, fmt.Sprintf("the burst layer's refill was seen once (%d in %.1f s) before another limit refused: its rate is at least %.0f/min, not measured over time",
+			q.n2, wait, f.RatePerMin))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -92,7 +93,7 @@ var truth = map[string]want{
 	"window-over-bucket":  {layers: []layer{{"fixed-window", 180, "client or wider"}, {"token-bucket", 60, "client or wider"}}, binding: 1, shared: true},
 	"keyless-stack":       {layers: []layer{{"token-bucket", 600, "token"}, {"sliding-window", 120, "client or wider"}}, binding: 1, shared: true},
 	// A quota spent during the discovery: reported, not waited for.
-	"daily-quota": {layers: []layer{{"fixed-window", 180, "client or wider"}, {"daily-quota", 300, ""}}, shared: true},
+	"daily-quota": {layers: []layer{{"fixed-window", 180, "client or wider"}, {"daily-quota", 300, ""}}, binding: -1, shared: true},
 	"three-layers": {layers: []layer{{"token-bucket", 1200, "token"}, {"fixed-window", 600, "client or wider"}, {"sliding-window", 180, "client or wider"}},
 		binding: 2, shared: true},
 }
@@ -578,16 +579,34 @@ func env(m map[string]string) func(string) string { return func(k string) string
 // and never waited for: no request follows on that route, and the whole
 // discovery takes minutes, not the seven hours to the reset.
 func TestDailyQuotaStopsTheRoute(t *testing.T) {
+	for _, mode := range []string{"accurate", "floor", "zero", "missing"} {
+		t.Run(mode, func(t *testing.T) { dailyQuotaStops(t, mode) })
+	}
+}
+
+func dailyQuotaStops(t *testing.T, mode string) {
+	src, err := os.ReadFile("../scenarios/library/daily-quota.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Parse("daily-quota.yaml", bytes.Replace(src, []byte("retry_after: {mode: accurate}"), []byte("retry_after: {mode: "+mode+"}"), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var log bytes.Buffer
-	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: load(t, "daily-quota"), Virtual: true, GatewayLog: &log}})
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true, GatewayLog: &log}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := res.Findings[0]
 	q := f.Layers[len(f.Layers)-1]
 	note := strings.Join(f.Notes, "\n")
-	if q.Algorithm != "daily-quota" || q.LimitValue != 300 || q.ResetAt != "07:00" || !strings.Contains(note, "daily quota reached") ||
-		!strings.Contains(note, "resets in 6h5") || res.Elapsed > 300 {
+	reset := "resets in 6h5" // from the Retry-After, when the gateway says it
+	if mode == "zero" || mode == "missing" {
+		reset = "its reset is unknown"
+	}
+	if q.Algorithm != "daily-quota" || q.LimitValue != 300 || !strings.Contains(note, "daily quota reached after 300 admitted") ||
+		!strings.Contains(note, reset) || res.Elapsed > 300 || f.Binding != -1 {
 		t.Fatalf("the daily quota (300/day, resets 07:00; the run starts at midnight) was not reported as such in %.0f s:\n%s", res.Elapsed, describe(f))
 	}
 	after := -1 // requests the gateway saw after the first quota refusal
@@ -602,7 +621,7 @@ func TestDailyQuotaStopsTheRoute(t *testing.T) {
 		}
 		if after >= 0 {
 			after++
-		} else if r.Status == 429 && r.RetryAfter > 3600 {
+		} else if r.Status == 429 && strings.Contains(line, "user.requests.per.day") {
 			after = 0
 		}
 	}

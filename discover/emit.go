@@ -112,13 +112,20 @@ func bucketLine(name string, l Layer) string {
 	extra := ""
 	if l.LimitKey != "" {
 		extra = fmt.Sprintf(", namespace: %s, key: %s", l.LimitNamespace, l.LimitKey)
+		if l.Documented > 0 && l.Documented != l.LimitValue {
+			extra += ", documented: " + num(l.Documented) // what the limits API said
+		}
 	}
 	switch l.Algorithm {
 	case "token-bucket":
 		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: token-bucket, limit: %s/min, burst: %d%s}\n",
 			name, scope, num(l.LimitPerMin), int(math.Max(1, math.Round(l.Burst))), extra)
 	case "daily-quota":
-		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: daily-quota, limit: %s/day, reset: %q%s}\n", name, scope, num(l.Limit), l.ResetAt, extra)
+		reset := ""
+		if l.ResetAt != "" { // else the 429 did not say: the default, midnight UTC
+			reset = fmt.Sprintf(", reset: %q", l.ResetAt)
+		}
+		return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: daily-quota, limit: %s/day%s%s}\n", name, scope, num(l.Limit), reset, extra)
 	}
 	limit := l.LimitPerMin * l.Window / 60
 	return fmt.Sprintf("    - {name: %s, scope: %s, algorithm: %s, limit: %s/%s, window: %s%s}\n",

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,9 +48,9 @@ func (l Layer) Describe() string {
 	}
 	switch {
 	case l.Algorithm == "daily-quota":
-		s := "daily quota reached; resets in " + hm(l.ResetsIn)
+		s := "daily quota reached; " + l.ResetsInText()
 		if l.LimitValue > 0 {
-			s = fmt.Sprintf("daily quota of %.0f reached; resets in %s", l.LimitValue, hm(l.ResetsIn))
+			s = fmt.Sprintf("daily quota of %.0f reached; %s", l.LimitValue, l.ResetsInText())
 		}
 		return s
 	case l.Algorithm == "token-bucket":
@@ -77,11 +78,20 @@ func (f *Finding) Summary() string {
 		}
 		parts = append(parts, d)
 	}
+	if f.Binding < 0 {
+		parts = append(parts, "which layer binds sustained traffic was not measured (see the notes)")
+	}
 	return strings.Join(parts, "; ")
 }
 
-// ResetsInText is how long until a quota resets, as "6h58m".
-func (l Layer) ResetsInText() string { return hm(l.ResetsIn) }
+// ResetsInText says when a quota resets: "resets in 6h58m", or that the
+// 429 did not say.
+func (l Layer) ResetsInText() string {
+	if l.ResetsIn <= 0 {
+		return "reset unknown"
+	}
+	return "resets in " + hm(l.ResetsIn)
+}
 
 // hm prints a duration in seconds as "5h12m", "12m30s" or "40s".
 func hm(s float64) string {
@@ -119,7 +129,7 @@ const sustainSpan = time.Minute
 // minutes (the official SDKs stop retrying above 180 s), or a limit whose
 // key says it counts per day.
 func longWait(a answer) bool {
-	return a.hasRA && (a.hint > 3*time.Minute || a.hint > time.Minute && strings.Contains(a.limit.Key, "per.day"))
+	return a.status == http.StatusTooManyRequests && (a.hasRA && a.hint > 3*time.Minute || strings.Contains(a.limit.Key, "per.day"))
 }
 
 // quotaError stops probing a route: it met a quota or a long window.
@@ -133,12 +143,17 @@ func (e *quotaError) Error() string {
 func (q *probe) quota(a answer) {
 	l := Layer{Algorithm: "daily-quota", LimitKey: a.limit.Key, LimitNamespace: a.limit.Namespace, LimitValue: a.limit.Value,
 		ResetsIn: a.hint.Seconds(), Limit: a.limit.Value, Confidence: 0.9}
-	n := q.count(time.Time{}, q.from, len(q.events), false)
-	l.ResetAt = a.at.Add(a.hint).UTC().Round(time.Minute).Format("15:04")
+	n := q.count(time.Time{}, 0, len(q.events), false) // since discovery began: a day counts all
 	if l.Limit <= 0 {
 		l.Limit = float64(n) // at least what this route got: the 429 did not say
 	}
-	note := fmt.Sprintf("daily quota reached after %d admitted here; resets in %s: this route was not probed further", n, hm(l.ResetsIn))
+	reset := "resets in " + hm(l.ResetsIn)
+	if a.hint > 0 {
+		l.ResetAt = a.at.Add(a.hint).UTC().Round(time.Minute).Format("15:04")
+	} else {
+		reset = "its reset is unknown (Retry-After " + strconv.Quote(a.raw) + ")"
+	}
+	note := fmt.Sprintf("daily quota reached after %d admitted here; %s: this route was not probed further", n, reset)
 	if !strings.Contains(a.limit.Key, "day") && a.hint < time.Hour {
 		l.Algorithm, l.Confidence = "unknown", 0.5
 		note = fmt.Sprintf("a limit with a long window refused after %d admitted here (Retry-After %s%s): discovery does not wait that long, so this route was not probed further",
@@ -175,23 +190,56 @@ func (q *probe) sustain(all []Endpoint, idx int) error {
 	// read as another limit's.
 	if q.last.status == http.StatusTooManyRequests {
 		if _, _, err := q.waitAdmit(q.c, q.e, q.last, &q.f.Hints); err != nil {
-			return q.sustainStopped(err)
+			if q.f.LimitKey != "" {
+				q.extra = append(q.extra, q.readLayers(q.from)...)
+			}
+			return q.sustainStopped(err, 0)
 		}
 	}
 	from, start := len(q.events), q.now()
-	gap := time.Duration(float64(time.Second) / (0.95 * rate))
+	err := q.paced(start, time.Duration(float64(time.Second)/(0.95*rate)), all, idx)
+	span := q.now().Sub(start)
+	admitted := 0
+	for _, ev := range q.events[from:] {
+		if ev.main && ev.ok && ev.route == q.e.Route {
+			admitted++
+		}
+	}
+	if span > 0 {
+		q.f.Sustained, q.f.SustainedSpan = float64(admitted)/span.Seconds()*60, span.Seconds()
+	}
+	q.log("sustained: %d admitted in %.0fs at a pace of %.0f/min (%.0f/min)", admitted, span.Seconds(), 0.95*rate*60, q.f.Sustained)
+	if q.f.LimitKey != "" {
+		// With keys to tell the limits apart, refusals by others in the
+		// earlier phases count too.
+		from = q.from
+	}
+	// What refused so far is reported even when the phase was cut short;
+	// which layer binds is then not known.
+	q.extra = append(q.extra, q.readLayers(from)...)
+	if err != nil {
+		return q.sustainStopped(err, span)
+	}
+	q.sustained = true
+	return nil
+}
+
+// paced sends at the pace gap for the sustained span (longer while a
+// refusal waits for its release), honouring every Retry-After, and runs
+// the scope test of each limit the first time it refuses.
+func (q *probe) paced(start time.Time, gap time.Duration, all []Endpoint, idx int) error {
 	step := 25 * time.Millisecond
 	pending := false
 	for q.now().Sub(start) < sustainSpan || pending && q.now().Sub(start) < 2*sustainSpan {
 		a, err := q.send(q.c, q.e)
 		if err != nil {
-			return q.sustainStopped(err)
+			return err
 		}
 		wait := gap
 		if a.status == http.StatusTooManyRequests {
 			if !pending {
 				if err := q.scopeLayer(a, all, idx); err != nil {
-					return q.sustainStopped(err)
+					return err
 				}
 			}
 			pending = true
@@ -201,24 +249,9 @@ func (q *probe) sustain(all []Endpoint, idx int) error {
 			pending, step = false, 25*time.Millisecond
 		}
 		if err := q.sleep(wait); err != nil {
-			return q.sustainStopped(err)
+			return err
 		}
 	}
-	span := q.now().Sub(start)
-	admitted := 0
-	for _, ev := range q.events[from:] {
-		if ev.main && ev.ok && ev.route == q.e.Route {
-			admitted++
-		}
-	}
-	q.f.Sustained, q.f.SustainedSpan = float64(admitted)/span.Seconds()*60, span.Seconds()
-	q.log("sustained: %d admitted in %.0fs at a pace of %.0f/min (%.0f/min)", admitted, span.Seconds(), 0.95*rate*60, q.f.Sustained)
-	if q.f.LimitKey != "" {
-		// With keys to tell the limits apart, refusals by others in the
-		// earlier phases count too.
-		from = q.from
-	}
-	q.extra = append(q.extra, q.readLayers(from)...)
 	return nil
 }
 
@@ -232,27 +265,38 @@ func (q *probe) canSustain() (bool, string) {
 		return false, fmt.Sprintf("sustained rate not measured, so a tighter limit under this one would go unseen: %.0f s of the time budget left, less than the %.0f s it takes; --max-duration %s would measure the %.0f s window",
 			max(left.Seconds(), 0), need.Seconds(), shortDur(want), sustainSpan.Seconds())
 	}
-	if left := q.o.MaxRequests - q.requests; left < 60 {
-		return false, fmt.Sprintf("sustained rate not measured: %d requests of the budget left; --max-requests %d would measure the %.0f s window",
-			left, q.requests+int(q.f.RatePerMin*1.2)+100, sustainSpan.Seconds())
+	if left := q.o.MaxRequests - q.requests; left < 100 {
+		return false, fmt.Sprintf("sustained rate not measured, so a tighter limit under this one would go unseen: %d requests of the budget left; --max-requests %d would measure the %.0f s window",
+			left, q.requests+int(0.95*q.f.RatePerMin)+100, sustainSpan.Seconds())
 	}
 	return true, ""
 }
 
-// sustainStopped turns a budget that ran out mid-measurement into a note
-// saying so and what would cover it; other errors pass.
-func (q *probe) sustainStopped(err error) error {
-	if errors.Is(err, errBudget) {
-		q.f.Notes = append(q.f.Notes, fmt.Sprintf("the budget ran out during the sustained measurement: no layer under the burst layer is reported; --max-duration %s and --max-requests %d would cover it",
-			shortDur((q.o.MaxDuration+2*sustainSpan).Round(time.Minute)), q.o.MaxRequests+int(q.f.RatePerMin*1.5)+100))
+// sustainStopped says why the sustained phase ended early and which
+// budget would have covered it; the error passes on.
+func (q *probe) sustainStopped(err error, span time.Duration) error {
+	if !errors.Is(err, errBudget) {
+		return err
 	}
+	rest := sustainSpan - span
+	what := fmt.Sprintf("--max-duration %s", shortDur((q.now().Sub(q.start)+rest+sustainSpan).Round(time.Minute)+time.Minute))
+	if q.requests >= q.o.MaxRequests {
+		what = fmt.Sprintf("--max-requests %d", q.requests+int(0.95*q.f.RatePerMin*rest.Minutes())+100)
+	}
+	q.f.Notes = append(q.f.Notes, fmt.Sprintf("the budget ran out %.0f s into the %.0f s sustained measurement: the layers below are what refused until then, and which one binds is not known; %s would cover it",
+		span.Seconds(), sustainSpan.Seconds(), what))
 	return err
 }
 
 func shortDur(d time.Duration) string {
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // run is a spell of refusals on the probing client until an admission.
@@ -316,8 +360,8 @@ func (q *probe) runs(from int) []run {
 	var cur *run
 	for i := from; i < len(q.events); i++ {
 		ev := q.events[i]
-		if !ev.main || ev.route != q.e.Route {
-			continue
+		if !ev.main || ev.route != q.e.Route || ev.long {
+			continue // a quota's refusal is reported as a quota, not read as a layer
 		}
 		if !ev.ok {
 			if cur == nil {
@@ -355,10 +399,9 @@ func (q *probe) measure(rs []run, end time.Time) Layer {
 			resolved = append(resolved, r)
 		}
 	}
-	l.RatePerMin = float64(q.count(time.Time{}, rs[0].firstAt, len(q.events), true)) / end.Sub(rs[0].first).Seconds() * 60
 	if len(resolved) == 0 {
-		q.f.Notes = append(q.f.Notes, fmt.Sprintf("%s refused and did not release within the %.0f s measurement: its window is longer than this budget can measure",
-			orUnnamed(rs[0].key), sustainSpan.Seconds()))
+		q.f.Notes = append(q.f.Notes, fmt.Sprintf("%s refused and did not release within the measurement: its window is longer than discovery measures (%s), so its limit is unknown",
+			orUnnamed(rs[0].key), windowList()))
 		return l
 	}
 	gives := make([]int, 0, len(resolved))
@@ -409,7 +452,12 @@ func (q *probe) measure(rs []run, end time.Time) Layer {
 			}
 		}
 	}
-	if bestN > 0 && 2*bestN >= len(resolved) {
+	if bestN == 0 || 2*bestN < len(resolved) {
+		q.f.Notes = append(q.f.Notes, fmt.Sprintf("%s refused and released after %.0f s, which fits no window discovery aligns to (%s) nor a token bucket's trickle: its limit is unknown",
+			orUnnamed(rs[0].key), resolved[0].adm.Sub(resolved[0].first).Seconds(), windowList()))
+		return l
+	}
+	{
 		r := resolved[0]
 		l.Algorithm, l.Window, l.Confidence = best, bestW.Seconds(), 0.6+0.3*float64(bestN)/float64(len(resolved))
 		from := r.first.Add(-bestW)
@@ -450,7 +498,15 @@ func (q *probe) count(from time.Time, lo, hi int, mainOnly bool) int {
 }
 
 func (q *probe) counts(ev event, mainOnly bool) bool {
-	return ev.ok && (!mainOnly || ev.main) && (ev.route == q.e.Route || contains(q.f.SharesWith, ev.route))
+	return ev.ok && (!mainOnly || ev.main) && (ev.route == q.e.Route || ev.route == limitsRoute || contains(q.f.SharesWith, ev.route))
+}
+
+func windowList() string {
+	var ws []string
+	for _, w := range windows {
+		ws = append(ws, shortDur(w))
+	}
+	return strings.Join(ws, ", ")
 }
 
 func orUnnamed(key string) string {
@@ -521,12 +577,15 @@ func (q *probe) scopeOf(tries, need int) (string, error) {
 // figures when the measurement agrees with them, and says when it does
 // not.
 func (q *probe) corroborate(l *Layer) {
+	// A rate seen over one refill only is a floor: the gap to the
+	// announced value is not evidence of unseen traffic.
+	atLeast := q.rateFloor && l.LimitKey == q.f.LimitKey
 	l.LimitPerMin = l.RatePerMin
 	if l.LimitValue > 0 && strings.Contains(l.LimitKey, "per.minute") {
 		if l.RatePerMin >= 0.6*l.LimitValue && l.RatePerMin <= 1.1*l.LimitValue {
 			l.LimitPerMin = l.LimitValue
 		}
-		if missing := l.LimitValue - l.RatePerMin; l.RatePerMin > 0 && missing > 0.1*l.LimitValue {
+		if missing := l.LimitValue - l.RatePerMin; l.RatePerMin > 0 && missing > 0.1*l.LimitValue && !atLeast {
 			l.Unseen = missing
 			q.f.Notes = append(q.f.Notes, fmt.Sprintf("the gateway announces %g/min for %s but only %.0f/min reached this client: traffic you cannot see uses the rest",
 				l.LimitValue, l.LimitKey, l.RatePerMin))
@@ -539,6 +598,7 @@ func (q *probe) corroborate(l *Layer) {
 // values beside the measured ones.
 func (q *probe) finish() {
 	f := &q.f
+	f.Binding = -1
 	if f.Algorithm == "unknown" && len(q.extra) == 0 {
 		return
 	}
@@ -549,15 +609,30 @@ func (q *probe) finish() {
 		layers = append(layers, l1)
 	}
 	layers = append(layers, q.extra...)
-	f.Layers, f.Binding = layers, 0
+	f.Layers, f.Binding = layers, -1
+	if len(layers) == 0 {
+		return
+	}
+	// Which layer binds is known only from a whole sustained phase in
+	// which every limit that refused was measured.
+	known := q.sustained
 	for i, l := range layers {
-		if l.Algorithm != "daily-quota" && l.LimitPerMin > 0 &&
-			(layers[f.Binding].LimitPerMin <= 0 || layers[f.Binding].Algorithm == "daily-quota" || l.LimitPerMin < layers[f.Binding].LimitPerMin) {
+		switch {
+		case l.Algorithm == "daily-quota":
+		case l.LimitPerMin <= 0:
+			known = false
+		case f.Binding < 0 || l.LimitPerMin < layers[f.Binding].LimitPerMin:
 			f.Binding = i
 		}
 	}
-	q.document()
-	f.show(f.Layers[f.Binding])
+	if !known {
+		f.Binding = -1
+	}
+	if f.Binding >= 0 {
+		f.show(f.Layers[f.Binding])
+	} else {
+		f.show(f.Layers[0]) // the burst layer, as measured; the notes say why no more
+	}
 }
 
 func median(xs []int) int {

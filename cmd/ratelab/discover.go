@@ -208,7 +208,7 @@ func layerLimit(l discover.Layer) string {
 	lim := "—"
 	switch {
 	case l.Algorithm == "daily-quota":
-		lim = "resets in " + l.ResetsInText()
+		lim = l.ResetsInText()
 		if l.LimitValue > 0 {
 			lim = fmt.Sprintf("%.0f/day, ", l.LimitValue) + lim
 		}
