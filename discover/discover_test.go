@@ -621,7 +621,7 @@ func dailyQuotaStops(t *testing.T, mode string) {
 		}
 		if after >= 0 {
 			after++
-		} else if r.Status == 429 && strings.Contains(line, "user.requests.per.day") {
+		} else if r.Status == 429 && strings.Contains(line, `"rejected_by":"daily"`) {
 			after = 0
 		}
 	}
