@@ -108,6 +108,9 @@ type Finding struct {
 	SecondBurst   int      `json:"second_burst"`
 	Requests      int      `json:"requests"`
 	Notes         []string `json:"notes,omitempty"`
+	// measuredOn is the route whose probing found these limits: this one,
+	// or the one it shares them all with.
+	measuredOn string
 }
 
 // HintStats describes the Retry-After hints met.
@@ -364,6 +367,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if j := sharedWith(res.Findings, e.Route); j >= 0 {
 			f := res.Findings[j]
 			f.Route, f.SharesWith, f.Requests, f.Scope = e.Route, nil, 0, res.Findings[j].Scope
+			f.measuredOn = res.Findings[j].measuredOn
 			f.Notes = append(append([]string(nil), f.Notes...), "shares the bucket of "+res.Findings[j].Route+": limits measured there")
 			res.Findings = append(res.Findings, f)
 			continue
@@ -371,6 +375,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		before := p.requests
 		var f Finding
 		f, err = p.endpoint(e, o.Endpoints, i)
+		f.measuredOn = e.Route
 		if err == nil {
 			p.document(&f)
 		}
@@ -418,6 +423,8 @@ type probe struct {
 	rateFloor bool
 	extra     []Layer
 	scopes    map[string]string
+	shares    map[string][]string
+	group     []string // the routes counted with this one (see counts)
 	refusals  map[string][]answer
 	// n1 admitted from t0 until first429 (at exhausted); after the wait,
 	// the first admission at reset (the limit reset after refusedAt), then
@@ -523,19 +530,28 @@ func (q *probe) drain() error {
 // limit is spent: a 429 naming the same limit is a shared bucket. It runs
 // before the scope test, so the drain is fresh.
 func (q *probe) sharing(all []Endpoint, idx int) error {
+	var err error
+	q.f.SharesWith, err = q.sharers(q.f.LimitKey, all, idx)
+	return err
+}
+
+// sharers sends every other endpoint one request while the limit named
+// key refuses this one: those refused by the same limit share it.
+func (q *probe) sharers(key string, all []Endpoint, idx int) ([]string, error) {
+	var out []string
 	for j, o := range all {
 		if j == idx {
 			continue
 		}
 		a, err := q.send(q.c, o)
 		if err != nil {
-			return err
+			return out, err
 		}
-		if a.status == http.StatusTooManyRequests && (a.limit.Key == "" || a.limit.Key == q.f.LimitKey) {
-			q.f.SharesWith = append(q.f.SharesWith, o.Route)
+		if a.status == http.StatusTooManyRequests && (a.limit.Key == "" || a.limit.Key == key) {
+			out = append(out, o.Route)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // scope has a fresh token, never refused yet, send a few requests at once.
@@ -715,9 +731,20 @@ func roundWindow(d time.Duration) time.Duration {
 }
 
 // sharedWith returns the index of a finding that shares route, or -1.
+// A route shares a finding only when it shares every layer found there:
+// a route with a tighter limit of its own under a shared one is probed.
 func sharedWith(fs []Finding, route string) int {
 	for i, f := range fs {
-		if len(f.Layers) > 0 && f.Layers[0].Algorithm != "unknown" && contains(f.SharesWith, route) {
+		if len(f.Layers) == 0 || f.Layers[0].Algorithm == "unknown" || !contains(f.SharesWith, route) {
+			continue
+		}
+		all := true
+		for _, l := range f.Layers[1:] {
+			if l.Algorithm != "daily-quota" && !contains(l.SharesWith, route) {
+				all = false
+			}
+		}
+		if all {
 			return i
 		}
 	}

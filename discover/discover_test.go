@@ -605,7 +605,7 @@ func dailyQuotaStops(t *testing.T, mode string) {
 	if mode == "zero" || mode == "missing" {
 		reset = "its reset is unknown"
 	}
-	if q.Algorithm != "daily-quota" || q.LimitValue != 300 || !strings.Contains(note, "daily quota reached after 300 admitted") ||
+	if q.Algorithm != "daily-quota" || q.LimitValue != 300 || !strings.Contains(note, "daily quota reached after 300 requests admitted") ||
 		!strings.Contains(note, reset) || res.Elapsed > 300 || f.Binding != -1 {
 		t.Fatalf("the daily quota (300/day, resets 07:00; the run starts at midnight) was not reported as such in %.0f s:\n%s", res.Elapsed, describe(f))
 	}
@@ -627,5 +627,57 @@ func dailyQuotaStops(t *testing.T, mode string) {
 	}
 	if after != 0 {
 		t.Fatalf("%d requests after the quota refused (want 0; -1: it never refused)", after)
+	}
+}
+
+// TestRoutesWithTheirOwnLayers: two routes share the per-token burst
+// layer but each has its own limit under it. The second route is probed,
+// not copied, and each gets its own sustained layer; the emitted
+// scenario stacks them so, and served again gives the same verdicts.
+func TestRoutesWithTheirOwnLayers(t *testing.T) {
+	sc, err := scenarios.Parse("own.yaml", []byte(`
+name: own
+gateway:
+  buckets:
+    - {name: tok, scope: token, algorithm: token-bucket, limit: 600/min, burst: 10, namespace: public.api, key: token.rate.per.minute}
+    - {name: one, scope: org, algorithm: fixed-window, limit: 120/min, window: 60s, namespace: directory, key: user.get.rate.per.minute}
+    - {name: two, scope: org, algorithm: sliding-window, limit: 90/min, window: 60s, namespace: directory, key: user.list.rate.per.minute}
+  routes:
+    - {match: "GET /api/v2/users/{id}", buckets: [tok, one]}
+    - {match: "GET /api/v2/users", buckets: [tok, two]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]layer{"GET /api/v2/users/{id}": {"fixed-window", 120, "client or wider"}, "GET /api/v2/users": {"sliding-window", 90, "client or wider"}}
+	check := func(res *Result) {
+		t.Helper()
+		for _, f := range res.Findings {
+			w := want[f.Route]
+			if len(f.Layers) != 2 || f.Layers[0].Algorithm != "token-bucket" || f.Binding != 1 || f.Layers[1].Algorithm != w.algorithm ||
+				math.Abs(f.Layers[1].LimitPerMin-w.perMin) > 0.1*w.perMin || f.Layers[1].Scope != w.scope {
+				t.Errorf("%s: want a token bucket over %+v:\n%s", f.Route, w, describe(f))
+			}
+		}
+	}
+	res, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc, Virtual: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(res)
+	var buf bytes.Buffer
+	if err := res.WriteScenario(&buf, "own-discovered"); err != nil {
+		t.Fatal(err)
+	}
+	sc2, err := scenarios.Parse("own-discovered.yaml", buf.Bytes())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if res, err = Discover(context.Background(), Setup{Target: target.Spec{Scenario: sc2, Virtual: true}}); err != nil {
+		t.Fatal(err)
+	}
+	check(res)
+	if t.Failed() {
+		t.Log(buf.String())
 	}
 }

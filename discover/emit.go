@@ -37,7 +37,7 @@ func (r *Result) WriteScenario(w io.Writer, name string) error {
 			}
 			id := l.LimitNamespace + "/" + l.LimitKey
 			if l.LimitKey == "" {
-				id = fmt.Sprintf("%s#%d", f.Route, i)
+				id = fmt.Sprintf("%s#%d", f.measuredOn, i)
 			}
 			name, ok := named[id]
 			if !ok {
@@ -53,12 +53,10 @@ func (r *Result) WriteScenario(w io.Writer, name string) error {
 		if len(stack) == 0 {
 			continue
 		}
-		for _, rt := range append([]string{f.Route}, f.SharesWith...) {
-			if _, done := stacks[rt]; !done {
-				stacks[rt] = stack
-				routes = append(routes, rt)
-			}
-		}
+		// Every route probed has a finding of its own (a copy when it shared
+		// every layer), so each gets its own stack.
+		stacks[f.Route] = stack
+		routes = append(routes, f.Route)
 	}
 	if len(named) == 0 {
 		return fmt.Errorf("discover: nothing was limited within the budget; no scenario to write")

@@ -33,6 +33,9 @@ type Layer struct {
 	LimitValue     float64 `json:"limit_value,omitempty"`
 	Documented     float64 `json:"documented,omitempty"`
 	Unseen         float64 `json:"unseen_per_min,omitempty"`
+	// SharesWith are the other routes this limit refused while it refused
+	// this one.
+	SharesWith []string `json:"shares_with,omitempty"`
 	// ResetsIn is, for a quota, how long until it resets (seconds), and
 	// ResetAt the time of day it resets at (UTC, "15:04").
 	ResetsIn float64 `json:"resets_in_s,omitempty"`
@@ -143,7 +146,12 @@ func (e *quotaError) Error() string {
 func (q *probe) quota(a answer) {
 	l := Layer{Algorithm: "daily-quota", LimitKey: a.limit.Key, LimitNamespace: a.limit.Namespace, LimitValue: a.limit.Value,
 		ResetsIn: a.hint.Seconds(), Limit: a.limit.Value, Confidence: 0.9}
-	n := q.count(time.Time{}, 0, len(q.events), false) // since discovery began: a day counts all
+	n := 0 // admitted since discovery began, on any route: a day counts them all
+	for _, ev := range q.events {
+		if ev.ok {
+			n++
+		}
+	}
 	if l.Limit <= 0 {
 		l.Limit = float64(n) // at least what this route got: the 429 did not say
 	}
@@ -153,10 +161,10 @@ func (q *probe) quota(a answer) {
 	} else {
 		reset = "its reset is unknown (Retry-After " + strconv.Quote(a.raw) + ")"
 	}
-	note := fmt.Sprintf("daily quota reached after %d admitted here; %s: this route was not probed further", n, reset)
+	note := fmt.Sprintf("daily quota reached after %d requests admitted since discovery began; %s: this route was not probed further", n, reset)
 	if !strings.Contains(a.limit.Key, "day") && a.hint < time.Hour {
 		l.Algorithm, l.Confidence = "unknown", 0.5
-		note = fmt.Sprintf("a limit with a long window refused after %d admitted here (Retry-After %s%s): discovery does not wait that long, so this route was not probed further",
+		note = fmt.Sprintf("a limit with a long window refused after %d requests admitted since discovery began (Retry-After %s%s): discovery does not wait that long, so this route was not probed further",
 			n, hm(l.ResetsIn), keyed(a))
 	}
 	q.extra = append(q.extra, l)
@@ -333,9 +341,12 @@ func (q *probe) readLayers(from int) []Layer {
 	}
 	var out []Layer
 	for _, k := range keys {
+		// Count what this limit held: this route's admissions and those of
+		// the routes found to share it.
+		q.group = q.shares[k]
 		l := q.measure(byKey[k], q.events[len(q.events)-1].at)
 		l.LimitKey = k
-		l.Scope = q.scopes[k]
+		l.Scope, l.SharesWith = q.scopes[k], q.shares[k]
 		for _, ev := range q.refusals[k] {
 			l.LimitNamespace, l.LimitValue = ev.limit.Namespace, ev.limit.Value
 		}
@@ -498,7 +509,7 @@ func (q *probe) count(from time.Time, lo, hi int, mainOnly bool) int {
 }
 
 func (q *probe) counts(ev event, mainOnly bool) bool {
-	return ev.ok && (!mainOnly || ev.main) && (ev.route == q.e.Route || ev.route == limitsRoute || contains(q.f.SharesWith, ev.route))
+	return ev.ok && (!mainOnly || ev.main) && (ev.route == q.e.Route || contains(q.group, ev.route))
 }
 
 func windowList() string {
@@ -516,15 +527,16 @@ func orUnnamed(key string) string {
 	return key
 }
 
-// scopeLayer runs the scope test for a limit met in the sustained phase,
-// once per key: a fresh token (then a second client, when there is one)
-// sends one request while the limit refuses the probing client.
+// scopeLayer runs the scope and sharing tests for a limit met in the
+// sustained phase, once per key: a fresh token (then a second client,
+// when there is one) sends one request while the limit refuses the
+// probing client, and every other route one.
 func (q *probe) scopeLayer(a answer, all []Endpoint, idx int) error {
 	if a.limit.Key == q.f.LimitKey && a.limit.Key != "" {
 		return nil // the burst layer's own
 	}
 	if q.refusals == nil {
-		q.refusals, q.scopes = map[string][]answer{}, map[string]string{}
+		q.refusals, q.scopes, q.shares = map[string][]answer{}, map[string]string{}, map[string][]string{}
 	}
 	q.refusals[a.limit.Key] = append(q.refusals[a.limit.Key], a)
 	if _, done := q.scopes[a.limit.Key]; done {
@@ -532,6 +544,10 @@ func (q *probe) scopeLayer(a answer, all []Endpoint, idx int) error {
 	}
 	scope, err := q.scopeOf(1, 1)
 	q.scopes[a.limit.Key] = scope
+	if err != nil {
+		return err
+	}
+	q.shares[a.limit.Key], err = q.sharers(a.limit.Key, all, idx)
 	return err
 }
 
@@ -605,6 +621,7 @@ func (q *probe) finish() {
 	var layers []Layer
 	if f.Algorithm != "unknown" || f.LimitKey != "" {
 		l1 := layerOf(f)
+		l1.SharesWith = f.SharesWith
 		q.corroborate(&l1)
 		layers = append(layers, l1)
 	}
