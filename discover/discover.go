@@ -421,6 +421,8 @@ type probe struct {
 	sustained bool
 	// rateFloor: the burst layer's rate is a lower bound (one refill seen).
 	rateFloor bool
+	// saturated: its refills came back whole (see paceUp).
+	saturated bool
 	extra     []Layer
 	scopes    map[string]string
 	shares    map[string][]string
@@ -487,6 +489,9 @@ func (q *probe) layers(all []Endpoint, idx int) error {
 	if q.quotaHit != nil {
 		return q.quotaHit
 	}
+	if err := q.paceUp(); err != nil {
+		return err
+	}
 	return q.sustain(all, idx)
 }
 
@@ -549,6 +554,17 @@ func (q *probe) sharers(key string, all []Endpoint, idx int) ([]string, error) {
 		}
 		if a.status == http.StatusTooManyRequests && (a.limit.Key == "" || a.limit.Key == key) {
 			out = append(out, o.Route)
+		}
+	}
+	if q.documented != nil {
+		// The limits API was read before probing: whether this limit
+		// held those reads too decides whether they count in it.
+		a, err := q.send(q.c, Endpoint{Route: limitsRoute, Method: http.MethodGet, Path: limitsPath})
+		if err != nil {
+			return out, err
+		}
+		if a.status == http.StatusTooManyRequests && (a.limit.Key == "" || a.limit.Key == key) {
+			out = append(out, limitsRoute)
 		}
 	}
 	return out, nil
@@ -653,6 +669,9 @@ func (q *probe) spreadTest() error {
 	}
 	if float64(nb) >= 0.6*float64(q.n2) {
 		f.Algorithm, f.Burst, f.Limit, f.RatePerMin, f.Window, f.Confidence = "token-bucket", float64(q.n1), rate, rate*60, 0, 0.8
+		// A whole burst back after a whole-second hint: the bucket may
+		// refill faster than that (paceUp checks).
+		q.saturated = q.n2*10 >= q.n1*9
 		q.log("after a window at 80%% of the rate, %d more at once: a token bucket", nb)
 		return nil
 	}

@@ -96,6 +96,8 @@ var truth = map[string]want{
 	"daily-quota": {layers: []layer{{"fixed-window", 180, "client or wider"}, {"daily-quota", 300, ""}}, binding: -1, shared: true},
 	"three-layers": {layers: []layer{{"token-bucket", 1200, "token"}, {"fixed-window", 600, "client or wider"}, {"sliding-window", 180, "client or wider"}},
 		binding: 2, shared: true},
+	"three-layers-accurate": {layers: []layer{{"token-bucket", 1200, "token"}, {"fixed-window", 600, "client or wider"}, {"sliding-window", 180, "client or wider"}},
+		binding: 2, shared: true},
 }
 
 // stacked are the test's scenarios with more than one layer.
@@ -137,6 +139,18 @@ gateway:
     - {name: dir, scope: org, algorithm: sliding-window, limit: 180/min, window: 60s, namespace: directory, key: user.rate.per.minute}
   routes: [{match: "*", buckets: [tok, ten, dir]}]
   retry_after: {mode: floor}
+`,
+	// The same with honest whole-second hints: a 1200/min bucket refills its
+	// burst of 5 within every hint, so its rate is checked by pacing.
+	"three-layers-accurate": `
+name: three-layers-accurate
+gateway:
+  buckets:
+    - {name: tok, scope: token, algorithm: token-bucket, limit: 1200/min, burst: 5, namespace: public.api, key: token.rate.per.minute}
+    - {name: ten, scope: org, algorithm: fixed-window, limit: 100/10s, window: 10s, namespace: public.api, key: org.rate.per.ten.seconds}
+    - {name: dir, scope: org, algorithm: sliding-window, limit: 180/min, window: 60s, namespace: directory, key: user.rate.per.minute}
+  routes: [{match: "*", buckets: [tok, ten, dir]}]
+  retry_after: {mode: accurate}
 `,
 }
 
@@ -240,7 +254,7 @@ func judge(name string, res *Result) verdict {
 // table is logged either way; it is the README's accuracy table.
 func TestAccuracy(t *testing.T) {
 	names := []string{"seed-eu-identity", "retry-after-zero", "stacked-limits", "tiers", "healthy", "bg-load", "separate", "per-token", "unannounced",
-		"daily-quota", "bucket-over-sliding", "window-over-bucket", "three-layers", "keyless-stack"}
+		"daily-quota", "bucket-over-sliding", "window-over-bucket", "three-layers", "three-layers-accurate", "keyless-stack"}
 	rows := make([][]string, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
@@ -375,7 +389,8 @@ func TestStopsOnServerErrors(t *testing.T) {
 // was given there had passed. (The scope test's fresh token was never
 // refused when it starts, so it has no hint to wait for.)
 func TestHonoursRetryAfter(t *testing.T) {
-	for _, name := range []string{"stacked-limits", "healthy", "tiers", "per-token"} {
+	for _, name := range []string{"stacked-limits", "healthy", "tiers", "per-token", "daily-quota",
+		"bucket-over-sliding", "window-over-bucket", "three-layers", "three-layers-accurate", "keyless-stack"} {
 		var log bytes.Buffer
 		if _, err := Discover(context.Background(), Setup{Target: target.Spec{Scenario: load(t, name), Virtual: true, GatewayLog: &log}}); err != nil {
 			t.Fatal(err)
@@ -468,8 +483,8 @@ func TestDocumentedBesideMeasured(t *testing.T) {
 			}
 		}
 	}
-	if api != 3 || res.Requests != sent {
-		t.Fatalf("%d limits API requests (want the listing and its 2 namespaces); %d requests counted, the gateway saw %d besides logins", api, res.Requests, sent)
+	if api != 5 || res.Requests != sent {
+		t.Fatalf("%d limits API requests (want the listing, its 2 namespaces and one in each layer's sharing test); %d requests counted, the gateway saw %d besides logins", api, res.Requests, sent)
 	}
 	sc, err := scenarios.Parse("off.yaml", []byte(strings.Replace(stacked["bucket-over-sliding"], "  retry_after:", "  limits_api: false\n  retry_after:", 1)))
 	if err != nil {

@@ -164,7 +164,7 @@ func bucketName(l Layer) string {
 
 // atLeast marks a rate measured over one refill only: a floor.
 func atLeast(l *Layer) string {
-	if l.Algorithm == "token-bucket" && l.Confidence <= 0.4 {
+	if l.AtLeast {
 		return "at least "
 	}
 	return ""

@@ -36,6 +36,9 @@ type Layer struct {
 	// SharesWith are the other routes this limit refused while it refused
 	// this one.
 	SharesWith []string `json:"shares_with,omitempty"`
+	// AtLeast marks a rate that is a floor, not a measurement: a token
+	// bucket's refill seen once, or a pace it never refused.
+	AtLeast bool `json:"at_least,omitempty"`
 	// ResetsIn is, for a quota, how long until it resets (seconds), and
 	// ResetAt the time of day it resets at (UTC, "15:04").
 	ResetsIn float64 `json:"resets_in_s,omitempty"`
@@ -56,6 +59,8 @@ func (l Layer) Describe() string {
 			s = fmt.Sprintf("daily quota of %.0f reached; %s", l.LimitValue, l.ResetsInText())
 		}
 		return s
+	case l.Algorithm == "token-bucket" && l.AtLeast && l.LimitPerMin <= l.RatePerMin:
+		return fmt.Sprintf("bursts of %.0f at %.0f/min or more (token bucket%s)", l.Burst, l.LimitPerMin, scope)
 	case l.Algorithm == "token-bucket":
 		return fmt.Sprintf("bursts of %.0f at %.0f/min (token bucket%s)", l.Burst, l.LimitPerMin, scope)
 	case l.Window > 0:
@@ -307,6 +312,65 @@ func shortDur(d time.Duration) string {
 	return s
 }
 
+// paceUp checks a token bucket's rate against the one its 429s announce
+// (or the limits API documents) when the measurement found much less and
+// every refill came back whole.
+// Retry-After is whole seconds, so a bucket refilling more than its burst
+// in a second looks, wait after wait, like burst-per-second: a floor. From
+// a full bucket, requests paced at 95% of the announced rate either all
+// pass — the rate is at least that pace less the burst over the span — or
+// meet a 429 after N admitted in t, which measures the rate as (N −
+// burst) / t.
+func (q *probe) paceUp() error {
+	f := &q.f
+	claim := f.LimitValue
+	if claim <= 0 {
+		claim, _ = q.documentedValue(f.LimitNamespace, f.LimitKey)
+	}
+	if !q.saturated || f.Algorithm != "token-bucket" || !strings.Contains(f.LimitKey, "per.minute") || claim < 1.2*f.RatePerMin || f.RatePerMin <= 0 {
+		return nil
+	}
+	if q.last.status == http.StatusTooManyRequests {
+		if _, _, err := q.waitAdmit(q.c, q.e, q.last, &f.Hints); err != nil {
+			return err
+		}
+	}
+	if err := q.sleep(time.Duration(f.Burst / (f.RatePerMin / 60) * float64(time.Second))); err != nil {
+		return err // a full bucket: the burst at the floor rate
+	}
+	pace, floor := 0.95*claim/60, f.RatePerMin/60
+	span := time.Duration(min(10, max(2, 3*f.Burst/(pace-floor))) * float64(time.Second))
+	start, n := q.now(), 0
+	for q.now().Sub(start) < span {
+		a, err := q.send(q.c, q.e)
+		if err != nil {
+			return err
+		}
+		if a.status == http.StatusTooManyRequests {
+			if a.limit.Key != f.LimitKey {
+				return nil // another limit refused: no conclusion on this one
+			}
+			if t := a.at.Sub(start).Seconds(); t >= 1 && float64(n) > f.Burst {
+				f.Limit = (float64(n) - f.Burst) / t
+				f.RatePerMin, f.Confidence = f.Limit*60, 0.7
+				q.rateFloor = false
+				q.log("paced at %.0f/min: a 429 after %d in %.1fs, so %.0f/min", pace*60, n, t, f.RatePerMin)
+			}
+			return nil
+		}
+		n++
+		if err := q.sleep(time.Duration(float64(time.Second) / pace)); err != nil {
+			return err
+		}
+	}
+	if bound := pace - f.Burst/span.Seconds(); bound > floor {
+		f.Limit = bound
+		f.RatePerMin, f.Confidence, q.rateFloor = f.Limit*60, 0.7, true
+	}
+	q.log("paced at %.0f/min for %.0fs without a 429: at least %.0f/min", pace*60, span.Seconds(), f.RatePerMin)
+	return nil
+}
+
 // run is a spell of refusals on the probing client until an admission.
 type run struct {
 	key         string
@@ -351,10 +415,29 @@ func (q *probe) readLayers(from int) []Layer {
 			l.LimitNamespace, l.LimitValue = ev.limit.Namespace, ev.limit.Value
 		}
 		q.corroborate(&l)
+		if k == "" && q.dishonest(from) {
+			l.Confidence = min(l.Confidence, 0.4)
+			q.f.Notes = append(q.f.Notes, "no limit keys in the 429s and Retry-After mostly 0 or missing: the layer under the burst one was told apart by timing alone; treat it as a lead, not a measurement")
+		}
 		q.log("another layer: %s", l.Describe())
 		out = append(out, l)
 	}
 	return out
+}
+
+// dishonest says whether most refusals since event from said nothing
+// useful about the wait (Retry-After 0 or missing).
+func (q *probe) dishonest(from int) bool {
+	n, zero := 0, 0
+	for _, ev := range q.events[from:] {
+		if !ev.ok && ev.main {
+			n++
+			if ev.hint == 0 {
+				zero++
+			}
+		}
+	}
+	return n > 0 && 2*zero >= n
 }
 
 // keylessLayer says whether, without limit keys to tell layers apart, the
@@ -595,7 +678,7 @@ func (q *probe) scopeOf(tries, need int) (string, error) {
 func (q *probe) corroborate(l *Layer) {
 	// A rate seen over one refill only is a floor: the gap to the
 	// announced value is not evidence of unseen traffic.
-	atLeast := q.rateFloor && l.LimitKey == q.f.LimitKey
+	atLeast := l.AtLeast
 	l.LimitPerMin = l.RatePerMin
 	if l.LimitValue > 0 && strings.Contains(l.LimitKey, "per.minute") {
 		if l.RatePerMin >= 0.6*l.LimitValue && l.RatePerMin <= 1.1*l.LimitValue {
@@ -621,7 +704,7 @@ func (q *probe) finish() {
 	var layers []Layer
 	if f.Algorithm != "unknown" || f.LimitKey != "" {
 		l1 := layerOf(f)
-		l1.SharesWith = f.SharesWith
+		l1.SharesWith, l1.AtLeast = f.SharesWith, q.rateFloor
 		q.corroborate(&l1)
 		layers = append(layers, l1)
 	}

@@ -72,7 +72,7 @@ func (s *Setup) Plan() string {
 		mode = "no-op writes allowed (GET, then PATCH the same values with the current version)"
 	}
 	scope := "per token or client-or-wider (set GENESYS_CLIENT_ID_2 and GENESYS_CLIENT_SECRET_2 to tell per-client from org-wide)"
-	if s.Target.URL == "" || s.getenv("GENESYS_CLIENT_ID_2") != "" {
+	if s.Target.URL == "" || s.getenv("GENESYS_CLIENT_ID_2") != "" && s.getenv("GENESYS_CLIENT_SECRET_2") != "" {
 		scope = "per token, per client or org-wide (a second client)"
 		if s.Target.URL == "" {
 			scope = "per token, per client or org-wide when the scenario has a second client on the same tier"

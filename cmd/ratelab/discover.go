@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,7 +183,7 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 	fmt.Fprintln(w, table.Wrap("hints: 0/short/none of the Retry-After hints seen: how many said 0, how many were shorter than the real wait by over half a second, and how many were missing; conf.: how sure the algorithm and limit are; doc.: the value the target's limits API documents; binds: the layer that holds sustained traffic back; a limit above the rate measured is the one the gateway announces in its 429s, which the measurement corroborates (the rest went to traffic you cannot see)", 100))
 	for _, f := range res.Findings {
 		notes := f.Notes
-		if len(f.SharesWith) > 0 {
+		if len(f.SharesWith) > 0 && !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, "shares the bucket of") }) {
 			notes = append([]string{"shares its bucket with " + strings.Join(f.SharesWith, ", ")}, notes...)
 		}
 		if len(f.Layers) > 1 {
@@ -195,11 +196,11 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 	if res.LimitsAPI != "" {
 		fmt.Fprintln(w, table.Wrap("limits API: "+res.LimitsAPI, 100))
 	}
-	fmt.Fprintf(w, "%d requests, %.0f s", res.Requests, res.Elapsed)
+	end := fmt.Sprintf("%d requests, %.0f s", res.Requests, res.Elapsed)
 	if res.Stopped != "" {
-		fmt.Fprintf(w, "; stopped: %s", res.Stopped)
+		end += "; stopped: " + res.Stopped
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, table.Wrap(end, 100))
 	return nil
 }
 
@@ -220,7 +221,11 @@ func layerLimit(l discover.Layer) string {
 		lim = fmt.Sprintf("%.0f/min measured", l.RatePerMin)
 	}
 	if l.LimitPerMin != l.RatePerMin && l.RatePerMin > 0 && l.LimitPerMin > 0 {
-		lim += fmt.Sprintf("\n%.0f/min measured", l.RatePerMin)
+		at := ""
+		if l.AtLeast {
+			at = "≥ "
+		}
+		lim += fmt.Sprintf("\n%s%.0f/min measured", at, l.RatePerMin)
 	}
 	return lim
 }
