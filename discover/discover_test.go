@@ -229,7 +229,7 @@ func judge(name string, res *Result) verdict {
 		}
 		measured := fmt.Sprintf("; measured %.0f/min", l.RatePerMin)
 		if unit == "day" {
-			measured = "; resets in " + l.ResetsInText()
+			measured = "; " + l.ResetsInText()
 		}
 		v.rows = append(v.rows, fmt.Sprintf("| %s | %d%s | %s %s | %.0f/%s %s (configured %.0f, %+.1f%%%s) | %s %s | |",
 			name, i+1, bind, l.Algorithm, mark(algOK), got, unit, mark(limOK), wl.perMin, 100*e, measured, l.Scope, mark(scopeOK)))
