@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ratelab/ratelab/internal/table"
 	"github.com/ratelab/ratelab/record"
 )
 
@@ -50,7 +51,7 @@ func EndedLine(ended map[string]int, waitPastCap, maxDuration time.Duration) str
 		bare[i] = fmt.Sprintf("%d %s", ended[r], r)
 		short[i] = bare[i]
 		if r == record.ReasonWaitPastCap && waitPastCap > 0 {
-			short[i] += " (up to " + shortDuration(waitPastCap) + ")"
+			short[i] += " (up to " + table.Short(waitPastCap) + ")"
 		}
 	}
 	var line string
@@ -66,7 +67,7 @@ func EndedLine(ended map[string]int, waitPastCap, maxDuration time.Duration) str
 func endedLong(r string, n int, waitPastCap, maxDuration time.Duration) string {
 	limit := "--max-duration"
 	if maxDuration > 0 {
-		limit += " " + shortDuration(maxDuration)
+		limit += " " + table.Short(maxDuration)
 	}
 	switch r {
 	case record.ReasonOK:
@@ -75,9 +76,9 @@ func endedLong(r string, n int, waitPastCap, maxDuration time.Duration) string {
 		wait := "the next wait"
 		switch {
 		case waitPastCap > 0 && n == 1:
-			wait += " (" + shortDuration(waitPastCap) + ")"
+			wait += " (" + table.Short(waitPastCap) + ")"
 		case waitPastCap > 0:
-			wait += " (up to " + shortDuration(waitPastCap) + ")"
+			wait += " (up to " + table.Short(waitPastCap) + ")"
 		}
 		return fmt.Sprintf("%d stopped: %s would end past %s", n, wait, limit)
 	case record.ReasonTimeCap:
@@ -95,24 +96,6 @@ func endedLong(r string, n int, waitPastCap, maxDuration time.Duration) string {
 		return fmt.Sprintf("%d failed with status %s", n, status)
 	}
 	return fmt.Sprintf("%d %s", n, r)
-}
-
-// shortDuration is d as Go writes it, to the second from a minute up,
-// without trailing zero units: 5h12m, 2m, 1h, 1.5s.
-func shortDuration(d time.Duration) string {
-	if d >= time.Minute {
-		d = d.Round(time.Second)
-	} else {
-		d = d.Round(time.Millisecond)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // reasonKey is the key an operation's reason is counted under: the

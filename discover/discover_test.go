@@ -100,8 +100,24 @@ var truth = map[string]want{
 		binding: 2, shared: true},
 }
 
+// threeLayers stacks a token bucket, a ten-second fixed window and a
+// minute's sliding window, with Retry-After rounded down.
+const threeLayers = `
+name: three-layers
+gateway:
+  buckets:
+    - {name: tok, scope: token, algorithm: token-bucket, limit: 1200/min, burst: 5, namespace: public.api, key: token.rate.per.minute}
+    - {name: ten, scope: org, algorithm: fixed-window, limit: 100/10s, window: 10s, namespace: public.api, key: org.rate.per.ten.seconds}
+    - {name: dir, scope: org, algorithm: sliding-window, limit: 180/min, window: 60s, namespace: directory, key: user.rate.per.minute}
+  routes: [{match: "*", buckets: [tok, ten, dir]}]
+  retry_after: {mode: floor}
+`
+
 // stacked are the test's scenarios with more than one layer.
 var stacked = map[string]string{
+	// The same with honest whole-second hints: a 1200/min bucket refills its
+	// burst of 5 within every hint, so its rate is checked by pacing.
+	"three-layers-accurate": strings.NewReplacer("name: three-layers", "name: three-layers-accurate", "mode: floor", "mode: accurate").Replace(threeLayers),
 	"bucket-over-sliding": `
 name: bucket-over-sliding
 gateway:
@@ -130,28 +146,7 @@ gateway:
   routes: [{match: "*", buckets: [tok, org]}]
   retry_after: {mode: accurate}
 `,
-	"three-layers": `
-name: three-layers
-gateway:
-  buckets:
-    - {name: tok, scope: token, algorithm: token-bucket, limit: 1200/min, burst: 5, namespace: public.api, key: token.rate.per.minute}
-    - {name: ten, scope: org, algorithm: fixed-window, limit: 100/10s, window: 10s, namespace: public.api, key: org.rate.per.ten.seconds}
-    - {name: dir, scope: org, algorithm: sliding-window, limit: 180/min, window: 60s, namespace: directory, key: user.rate.per.minute}
-  routes: [{match: "*", buckets: [tok, ten, dir]}]
-  retry_after: {mode: floor}
-`,
-	// The same with honest whole-second hints: a 1200/min bucket refills its
-	// burst of 5 within every hint, so its rate is checked by pacing.
-	"three-layers-accurate": `
-name: three-layers-accurate
-gateway:
-  buckets:
-    - {name: tok, scope: token, algorithm: token-bucket, limit: 1200/min, burst: 5, namespace: public.api, key: token.rate.per.minute}
-    - {name: ten, scope: org, algorithm: fixed-window, limit: 100/10s, window: 10s, namespace: public.api, key: org.rate.per.ten.seconds}
-    - {name: dir, scope: org, algorithm: sliding-window, limit: 180/min, window: 60s, namespace: directory, key: user.rate.per.minute}
-  routes: [{match: "*", buckets: [tok, ten, dir]}]
-  retry_after: {mode: accurate}
-`,
+	"three-layers": threeLayers,
 }
 
 func load(t *testing.T, name string) *scenarios.Scenario {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ratelab/ratelab/internal/table"
 )
 
 // Layer is one limit met on a route. A route usually has several
@@ -276,7 +278,7 @@ func (q *probe) canSustain() (bool, string) {
 	if left < need {
 		want := (q.now().Sub(q.start) + 2*sustainSpan).Round(time.Minute) + time.Minute
 		return false, fmt.Sprintf("sustained rate not measured, so a tighter limit under this one would go unseen: %.0f s of the time budget left, less than the %.0f s it takes; --max-duration %s would measure the %.0f s window",
-			max(left.Seconds(), 0), need.Seconds(), shortDur(want), sustainSpan.Seconds())
+			max(left.Seconds(), 0), need.Seconds(), table.Short(want), sustainSpan.Seconds())
 	}
 	if left := q.o.MaxRequests - q.requests; left < 100 {
 		return false, fmt.Sprintf("sustained rate not measured, so a tighter limit under this one would go unseen: %d requests of the budget left; --max-requests %d would measure the %.0f s window",
@@ -292,24 +294,13 @@ func (q *probe) sustainStopped(err error, span time.Duration) error {
 		return err
 	}
 	rest := sustainSpan - span
-	what := fmt.Sprintf("--max-duration %s", shortDur((q.now().Sub(q.start)+rest+sustainSpan).Round(time.Minute)+time.Minute))
+	what := fmt.Sprintf("--max-duration %s", table.Short((q.now().Sub(q.start)+rest+sustainSpan).Round(time.Minute)+time.Minute))
 	if q.requests >= q.o.MaxRequests {
 		what = fmt.Sprintf("--max-requests %d", q.requests+int(0.95*q.f.RatePerMin*rest.Minutes())+100)
 	}
 	q.f.Notes = append(q.f.Notes, fmt.Sprintf("the budget ran out %.0f s into the %.0f s sustained measurement: the layers below are what refused until then, and which one binds is not known; %s would cover it",
 		span.Seconds(), sustainSpan.Seconds(), what))
 	return err
-}
-
-func shortDur(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // paceUp checks a token bucket's rate against the one its 429s announce
@@ -598,7 +589,7 @@ func (q *probe) counts(ev event, mainOnly bool) bool {
 func windowList() string {
 	var ws []string
 	for _, w := range windows {
-		ws = append(ws, shortDur(w))
+		ws = append(ws, table.Short(w))
 	}
 	return strings.Join(ws, ", ")
 }
