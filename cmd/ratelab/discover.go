@@ -108,7 +108,7 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 	if err := s.Check(); err != nil {
 		return usage(errors.New(strings.TrimPrefix(err.Error(), "usage: ")))
 	}
-	fmt.Fprintln(stderr, s.Plan())
+	fmt.Fprintln(stderr, table.Wrap(s.Plan(), 100))
 	if o.dryRun {
 		return nil
 	}
