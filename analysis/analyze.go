@@ -385,7 +385,18 @@ func (a *accumulator) Final(f *record.Final) {
 	if a.refused = checkDuration("elapsed_ns", f.Summary.ElapsedNS); a.refused == nil {
 		a.elapsedNS = f.Summary.ElapsedNS
 	}
+	// Operations never run to an end have no record of their own: the
+	// summary counts them.
+	if n := f.Summary.Ended[record.ReasonNotRun]; n > 0 && n <= maxNotRun {
+		if a.ended == nil {
+			a.ended = map[string]int{}
+		}
+		a.ended[record.ReasonNotRun] += n
+	}
 }
+
+// maxNotRun bounds the not-run count a log may claim.
+const maxNotRun = 1 << 30
 
 // Background implements record.Visitor.
 func (a *accumulator) Background(b *record.Background) {

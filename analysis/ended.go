@@ -17,7 +17,7 @@ const EndedWidth = 120
 // endOrder is the order EndedLine names the reasons in; status-N and any
 // other reason follow, sorted.
 var endOrder = []string{record.ReasonOK, record.ReasonWaitPastCap, record.ReasonTimeCap, record.ReasonAttemptCap,
-	record.ReasonRequestCap, record.ReasonStrategyStop, record.ReasonInterrupted}
+	record.ReasonRequestCap, record.ReasonStrategyStop, record.ReasonInterrupted, record.ReasonNotRun}
 
 // EndedLine says why a run's operations ended, from the counts per
 // reason of its operation records, in one line of at most EndedWidth
@@ -91,6 +91,8 @@ func endedLong(r string, n int, waitPastCap, maxDuration time.Duration) string {
 		return fmt.Sprintf("%d given up by the strategy", n)
 	case record.ReasonInterrupted:
 		return fmt.Sprintf("%d interrupted", n)
+	case record.ReasonNotRun:
+		return fmt.Sprintf("%d not run (a cap or an interrupt ended the run first)", n)
 	}
 	if status, ok := strings.CutPrefix(r, "status-"); ok {
 		return fmt.Sprintf("%d failed with status %s", n, status)

@@ -3,8 +3,11 @@ package analysis
 import (
 	"bytes"
 	"context"
+	"maps"
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ratelab/ratelab/probe"
 	"github.com/ratelab/ratelab/scenarios"
@@ -42,6 +45,36 @@ func TestUnfinishedLogSaysSo(t *testing.T) {
 		}
 		if !run.Unfinished || !strings.Contains(findingsText(run), "ends without its closing record") {
 			t.Errorf("%s: a log without its closing record is not reported unfinished (findings %v)", c.name, findingsText(run))
+		}
+	}
+}
+
+// TestProbeAndAnalyzeAgree: the probe's printed summary and analyze of its
+// log give the same amplification and the same ending counts, including
+// for operations that failed part-way (the daily quota stops updates
+// after their read) and operations a cap left not run.
+func TestProbeAndAnalyzeAgree(t *testing.T) {
+	sc, err := scenarios.Embedded("daily-quota")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		strategy string
+		max      time.Duration
+	}{{"retry-after", 2 * time.Minute}, {"adaptive", 2 * time.Minute}, {"naive", time.Hour}} {
+		var attempts bytes.Buffer
+		res, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: c.strategy, Seed: 1, Log: &attempts,
+			MaxDuration: c.max, Target: target.Spec{Virtual: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := AnalyzeReader("attempts.jsonl", bytes.NewReader(attempts.Bytes()), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := run.Metrics
+		if math.Abs(m.Amplification-res.Summary.Amplify) > 1e-9 || !maps.Equal(m.Ended, res.Summary.Ended) {
+			t.Errorf("%s: probe says amplification %v, ended %v; analyze says %v, %v", c.strategy, res.Summary.Amplify, res.Summary.Ended, m.Amplification, m.Ended)
 		}
 	}
 }

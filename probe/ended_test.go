@@ -124,3 +124,18 @@ func virtualLogged(t *testing.T, o Options) (*Result, logged) {
 	res, b := virtualRun(t, o)
 	return res, parseLog(t, b)
 }
+
+// TestWaitPastCapLetsOthersRun: one operation's wait past the cap ends
+// that operation only; the ones after it still run (here each meets the
+// spent quota and ends the same way), so none is left not run.
+func TestWaitPastCapLetsOthersRun(t *testing.T) {
+	sc := scenario(t, dailyQuota)
+	res, l := virtualLogged(t, Options{Scenario: sc, Strategy: "retry-after", Params: map[string]string{"cap": "5h"}, Concurrency: 1})
+	want := map[string]int{record.ReasonOK: 5, record.ReasonWaitPastCap: 5}
+	if got := endedOf(l.operations); !maps.Equal(got, want) || !maps.Equal(res.Summary.Ended, want) || res.Summary.Unfinished != 0 {
+		t.Fatalf("one at a time: operations end as %v, summary %+v; want %v and none unfinished", got, res.Summary, want)
+	}
+	if res.Summary.CapReached != record.ReasonTimeCap {
+		t.Fatalf("cap reached %q: the time cap ended five operations", res.Summary.CapReached)
+	}
+}

@@ -106,6 +106,9 @@ type runner struct {
 	// pastCap is the longest wait a strategy asked for that ended an
 	// operation with reason wait-past-cap.
 	pastCap time.Duration
+	// needed sums, over finished operations, the fewest requests that take
+	// each as far as it got (the amplification's denominator).
+	needed int
 }
 
 // Run executes cfg and returns its summary. It returns an error only for a
@@ -220,10 +223,20 @@ func (r *runner) finish(interrupted bool) (*record.Summary, error) {
 	defer r.mu.Unlock()
 	s := r.sum
 	s.Unfinished = s.Ops - s.Succeeded - s.Failed
+	if n := s.Unfinished - s.Ended[record.ReasonInterrupted]; n > 0 {
+		if s.Ended == nil {
+			s.Ended = map[string]int{}
+		}
+		s.Ended[record.ReasonNotRun] = n
+	}
 	s.ElapsedNS = int64(r.clock.Now().Sub(r.start))
 	s.Interrupted = interrupted
 	s.CapReached = r.capHit
-	finishSummary(&s, r.op.HappyPath())
+	if s.CapReached == "" && s.Ended[record.ReasonWaitPastCap] > 0 {
+		// The time cap ended those operations, though not the run.
+		s.CapReached = record.ReasonTimeCap
+	}
+	finishSummary(&s, r.needed)
 	r.out.Final(&record.Final{Schema: record.Schema, Type: record.TypeSummary, Summary: s})
 	if r.log != nil {
 		if err := r.log.Flush(); err != nil {
@@ -234,7 +247,7 @@ func (r *runner) finish(interrupted bool) (*record.Summary, error) {
 }
 
 // finishSummary fills in s's rates from its counts.
-func finishSummary(s *record.Summary, happy int) {
+func finishSummary(s *record.Summary, needed int) {
 	if s.Ops > 0 {
 		s.SuccessRate = float64(s.Succeeded) / float64(s.Ops)
 	}
@@ -242,8 +255,8 @@ func finishSummary(s *record.Summary, happy int) {
 		s.AttemptRate = float64(s.OKAttempts) / float64(s.Attempts)
 		s.ThrottleRate = float64(s.Throttled) / float64(s.Attempts)
 	}
-	if done := s.Succeeded + s.Failed; done > 0 {
-		s.Amplify = float64(s.Attempts) / float64(done*happy)
+	if needed > 0 {
+		s.Amplify = float64(s.Attempts) / float64(needed)
 	}
 }
 
@@ -453,6 +466,7 @@ type opRun struct {
 	st         opState
 	pol        strategy.Operation // the strategy's state for this operation
 	attempts   int
+	steps      int // attempts that completed a step (decision done)
 	failures   int
 	lastStatus int
 	// Each attempt's record in turn, then the operation's: Observe may not
@@ -584,8 +598,9 @@ func (o *opRun) attempt(drop bool) string {
 		// operation now rather than sleep toward it. When the deadline
 		// had already passed, time ran out while it worked (time-cap,
 		// from wait).
+		// Other operations go on: only this one's wait does not fit (the
+		// summary still names the time cap).
 		if o.next.After(o.deadline) && !r.clock.Now().After(o.deadline) {
-			r.noteCap(record.ReasonTimeCap)
 			return record.ReasonWaitPastCap
 		}
 	}
@@ -614,6 +629,7 @@ func (o *opRun) decide(route api.RouteID, out *strategy.Outcome, ok2xx bool) (co
 	case ok2xx:
 		rec.Decision = record.DecisionDone
 		o.next = out.Now
+		o.steps++
 	case !out.Retryable:
 		rec.Decision = record.DecisionFail
 	case d.Stop:
@@ -649,6 +665,14 @@ func (o *opRun) finish(ok bool, reason string) {
 		r.sum.Ended = map[string]int{}
 	}
 	r.sum.Ended[reason]++
+	// The fewest requests that take it as far as it got, as analysis
+	// counts them: amplification is the same figure in both.
+	happy := max(r.op.HappyPath(), 1)
+	if ok {
+		r.needed += happy
+	} else {
+		r.needed += max(1, min(o.steps+1, happy))
+	}
 	r.out.Operation(&o.recs.op)
 	p := Progress{Total: r.sum.Ops, Done: r.sum.Succeeded + r.sum.Failed, OK: r.sum.Succeeded, Failed: r.sum.Failed,
 		Attempts: r.sum.Attempts, Throttled: r.sum.Throttled, Elapsed: end.Sub(r.start)}

@@ -117,6 +117,9 @@ const (
 	ReasonWaitPastCap  = "wait-past-cap" // the strategy chose a wait that ends past --max-duration
 	ReasonStrategyStop = "strategy-stop" // the strategy gave up
 	ReasonInterrupted  = "interrupted"   // the run was stopped (Ctrl-C, SIGTERM)
+	// ReasonNotRun is counted in Summary.Ended only, never an operation's
+	// reason: operations a cap or an interrupt left without an end.
+	ReasonNotRun = "not-run"
 )
 
 // Final closes the attempt log with the run's summary.
