@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/ratelab/ratelab/internal/table"
@@ -21,6 +22,9 @@ func pm(s Stat, scale float64, prec int, unit string) string {
 
 // compact is a mean ± spread in few columns, the unit left to the header.
 func compact(s Stat, scale float64, prec int) string {
+	if math.Abs(s.Mean*scale) >= 1000 {
+		prec = 0 // hours in seconds: the decimals only widen the table
+	}
 	if s.SD == 0 {
 		return fmt.Sprintf("%.*f", prec, s.Mean*scale)
 	}
@@ -50,7 +54,7 @@ func (r *Row) narrowCells() []string {
 }
 
 // legend explains the narrow table's units and what it leaves out.
-const legend = "★: winner; ◆: Pareto set (no other strategy beats it on success, goodput, amplification and neighbour impact at once); success: operations that succeeded; goodput: successful operations per second; amplification: requests sent ÷ the fewest the operations needed to get as far as they got; nbr refused: other tenants' requests refused beyond those refused without this client; 429s: share of attempts; p99: operation latency; done: when the last operation finished; a ± b: mean and standard deviation over seeds; --wide shows every column"
+const legend = "★: winner; ◆: Pareto set (no other strategy beats it on success, goodput, amplification and neighbour impact at once); success: operations that succeeded; goodput: successful operations per second; amplification: requests sent ÷ the fewest the operations needed to get as far as they got; nbr refused: other tenants' requests refused beyond those refused without this client; 429s: share of attempts; p99: operation latency; done: when the last successful operation finished; a ± b: mean and standard deviation over seeds; --wide shows every column"
 
 func header() []string {
 	return []string{"#", "strategy", "success", "attempt success", "goodput ops/s", "efficiency", "amplification", "neighbour refused", "429 ratio", "p99 latency", "drain", "premature", "writes", "last done"}
@@ -74,6 +78,9 @@ func (res *Result) context() []string {
 		"rule (--objective " + res.Objective + "): " + res.Rule + "."}
 	if res.CutShort != "" {
 		ls = append(ls, res.CutShort)
+	}
+	if !res.Limited && len(res.Rows) > 0 {
+		ls = append(ls, "NOT RATE LIMITED: no run met a 429, so this ranks strategies on traffic their retry logic never saw; raise the workload's rate or --ops to compare them under the limits")
 	}
 	return ls
 }

@@ -39,3 +39,30 @@ workload: {operation: get-user, ops: 10, concurrency: 10, max_duration: 2m}
 		t.Fatalf("winner %q, reason %q: want no verdict", res.Winner, res.Reason)
 	}
 }
+
+// TestNotRateLimitedSaysSo: a comparison in which no run met a 429 says
+// so above its ranking; one that met 429s does not.
+func TestNotRateLimitedSaysSo(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ops  int
+		want bool
+	}{{"healthy", 5, true}, {"seed-eu-identity", 100, false}} {
+		sc, err := scenarios.Embedded(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.Workload.Ops = c.ops
+		res, err := Run(context.Background(), Options{Scenario: sc, Variants: variants(sc, "naive", "adaptive"), Seeds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		if err := res.Write(&out, "table"); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out.String(), "NOT RATE LIMITED"); got != c.want || res.Limited == c.want {
+			t.Errorf("%s with %d ops: rate limited %v, says NOT RATE LIMITED %v\n%s", c.name, c.ops, res.Limited, got, out.String())
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/ratelab/ratelab/api"
 )
 
 // The limits API: an org's effective limit values, by namespace.
@@ -14,9 +16,11 @@ const (
 	// maxNamespaces bounds how many namespaces are read up front; a real
 	// org lists about a hundred, of which a users sync meets two or three.
 	maxNamespaces = 10
-	// limitsRoute names the limits API's requests among the events.
-	limitsRoute = "limits API"
 )
+
+// limitsRoute names the limits API's requests among the events (its
+// namespace reads too): its listing's route.
+var limitsRoute = api.LimitNamespaces.Route().Name()
 
 // readDocumented reads what the target says its limits are, before any
 // probing: the namespace listing, then each namespace's values (the first

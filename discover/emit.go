@@ -81,7 +81,7 @@ func (r *Result) WriteScenario(w io.Writer, name string) error {
 			b.WriteString(l)
 		}
 	}
-	b.WriteString("workload: {operation: get-user, ops: 100, concurrency: 2, strategy: adaptive}\n")
+	b.WriteString(r.workload())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -142,4 +142,23 @@ func dur(s float64) string {
 		return fmt.Sprintf("%.0fs", s)
 	}
 	return fmt.Sprintf("%.1fs", s)
+}
+
+// workload offers reads at 1.5 times the tightest limit found, for two
+// minutes, so that a comparison on the scenario meets its limits: a
+// workload the limits never refuse ranks strategies on nothing.
+func (r *Result) workload() string {
+	tightest := 0.0
+	for _, f := range r.Findings {
+		for _, l := range f.Layers {
+			if l.Algorithm != "daily-quota" && l.LimitPerMin > 0 && (tightest == 0 || l.LimitPerMin < tightest) {
+				tightest = l.LimitPerMin
+			}
+		}
+	}
+	if tightest == 0 {
+		return "workload: {operation: get-user, ops: 100, concurrency: 2, strategy: adaptive}\n"
+	}
+	rate := math.Ceil(1.5 * tightest)
+	return fmt.Sprintf("workload: {operation: get-user, ops: %d, rate: %s/min, strategy: adaptive}\n", max(50, int(2*rate)), num(rate))
 }

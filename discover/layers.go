@@ -89,7 +89,7 @@ func (f *Finding) Summary() string {
 		parts = append(parts, d)
 	}
 	if f.Binding < 0 {
-		parts = append(parts, "which layer binds sustained traffic was not measured (see the notes)")
+		parts = append(parts, "which layer binds sustained traffic was not measured (the notes say why)")
 	}
 	return strings.Join(parts, "; ")
 }

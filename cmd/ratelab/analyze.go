@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratelab/ratelab/analysis"
+	"github.com/ratelab/ratelab/internal/table"
 	"github.com/ratelab/ratelab/record"
 	"github.com/ratelab/ratelab/scenarios"
 )
@@ -42,7 +43,7 @@ log alone diagnoses any client — a user's own script run against
 
 Assertions ('metric OP number') are checked on every run; a failed one exits
 1, an unknown metric exits 2. --scenario adds that scenario's assert list.
-Metrics: ` + strings.Join(analysis.MetricNames(), ", ") + `.`,
+Metrics: ` + table.Wrap(strings.Join(analysis.MetricNames(), ", ")+".", 90),
 		Example: `  ratelab probe --strategy naive --out naive.jsonl --gateway-log access.jsonl
   ratelab analyze naive.jsonl access.jsonl
   ratelab probe --scenario healthy --virtual --quiet --out - | ratelab analyze -

@@ -66,13 +66,13 @@ when several are given for one strategy) becomes a row.`,
 	f.Uint64Var(&o.seed, "seed", 0, "first seed (0: the scenario's)")
 	f.IntVar(&o.ops, "ops", 0, "operations per run (default: the scenario's)")
 	f.IntVar(&o.parallel, "parallel", 0, "runs at once (default: one per core)")
-	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap on each run's duration (default: the scenario's, else 4× what the workload needs at its rate, at least 10m); a capped comparison names no winner")
+	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap per run (default: scenario's, else 4× the workload's need, ≥ 10m); capped: no winner")
 	f.BoolVar(&o.real, "real", false, "use the wall clock and loopback sockets instead of virtual time")
 	f.StringVar(&o.format, "format", "table", "table, wide, json, markdown or html")
 	f.BoolVar(&o.wide, "wide", false, "the table with every column (the default fits 120 columns)")
 	f.StringVar(&o.out, "out", "", `write the result to FILE ("-" or none: standard output), replacing it only once complete`)
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
-	f.StringVar(&o.objective, "objective", "shared", "the rule strategies are ranked by: "+objectiveNames())
+	f.StringVar(&o.objective, "objective", "shared", "ranking rule: "+objectiveNames())
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	return cmd
 }
@@ -170,5 +170,5 @@ func objectiveNames() string {
 	for _, ob := range compare.Objectives {
 		ns = append(ns, ob.Name)
 	}
-	return strings.Join(ns, ", ") + " (see README \"Virtual time and compare\")"
+	return strings.Join(ns, ", ") + " (README: compare)"
 }

@@ -113,7 +113,7 @@ func runDiscover(ctx context.Context, stdout, stderr io.Writer, o discoverOpts) 
 		return nil
 	}
 	if !o.quiet {
-		s.Log = func(format string, args ...any) { fmt.Fprintf(stderr, "  "+format+"\n", args...) }
+		s.Log = func(format string, args ...any) { fmt.Fprintln(stderr, hanging("  ", fmt.Sprintf(format, args...))) }
 	}
 	res, err := discover.Discover(ctx, s)
 	if err != nil {
@@ -171,7 +171,11 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 			if l.Documented > 0 {
 				doc = fmt.Sprintf("%g", l.Documented)
 			}
-			if err := t.Append(route, role, l.Algorithm, layerLimit(l), fmt.Sprintf("%.0f%%", 100*l.Confidence), table.Wrap(l.Scope, 10),
+			scope := l.Scope
+			if scope == "" {
+				scope = "—"
+			}
+			if err := t.Append(route, role, l.Algorithm, layerLimit(l), fmt.Sprintf("%.0f%%", 100*l.Confidence), table.Wrap(scope, 10),
 				doc, hints); err != nil {
 				return err
 			}
@@ -180,7 +184,12 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, table.Wrap("hints: 0/short/none of the Retry-After hints seen: how many said 0, how many were shorter than the real wait by over half a second, and how many were missing; conf.: how sure the algorithm and limit are; doc.: the value the target's limits API documents; binds: the layer that holds sustained traffic back; a limit above the rate measured is the one the gateway announces in its 429s, which the measurement corroborates (the rest went to traffic you cannot see)", 100))
+	legend := "hints: 0/short/none of the Retry-After hints seen: how many said 0, how many were shorter than the real wait by over half a second, and how many were missing; conf.: how sure the algorithm and limit are; doc.: the value the target's limits API documents; "
+	if slices.ContainsFunc(res.Findings, func(f discover.Finding) bool { return len(f.Layers) > 1 && f.Binding >= 0 }) {
+		legend += "binds: the layer that holds sustained traffic back; "
+	}
+	legend += "a limit above the rate measured is the one the gateway announces in its 429s, which the measurement corroborates (the rest went to traffic you cannot see)"
+	fmt.Fprintln(w, table.Wrap(legend, 100))
 	for _, f := range res.Findings {
 		notes := f.Notes
 		if len(f.SharesWith) > 0 && !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, "shares the bucket of") }) {
@@ -190,7 +199,7 @@ func discoverTable(w io.Writer, res *discover.Result) error {
 			notes = append([]string{f.Summary()}, notes...)
 		}
 		for _, n := range notes {
-			fmt.Fprintln(w, table.Wrap("- "+f.Route+": "+n, 100))
+			fmt.Fprintln(w, hanging("- ", f.Route+": "+n))
 		}
 	}
 	if res.LimitsAPI != "" {
@@ -228,4 +237,11 @@ func layerLimit(l discover.Layer) string {
 		lim += fmt.Sprintf("\n%s%.0f/min measured", at, l.RatePerMin)
 	}
 	return lim
+}
+
+// hanging wraps text to 100 columns after prefix, its continuation lines
+// indented under the text.
+func hanging(prefix, text string) string {
+	pad := strings.Repeat(" ", len(prefix)+2)
+	return prefix + strings.ReplaceAll(table.Wrap(text, 98-len(prefix)), "\n", "\n"+pad)
 }

@@ -49,7 +49,7 @@ Prometheus metrics.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.scenario, "scenario", "seed-eu-identity", "embedded scenario NAME or scenario FILE")
-	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (:8080 listens on every interface; the printed URL says 127.0.0.1; 127.0.0.1:0 picks a free port)")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (:8080: every interface; 127.0.0.1:0: a free port)")
 	f.StringVar(&o.log, "log", "", "write the access log (JSON Lines) to FILE")
 	f.Uint64Var(&o.seed, "seed", 0, "seed for users, tokens, faults and background load (0: the scenario's)")
 	f.DurationVar(&o.grace, "grace", 10*time.Second, "how long in-flight requests may take to finish on shutdown")

@@ -80,14 +80,14 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 	f.StringVar(&o.target, "target", "", "live API base URL (default: the scenario's gateway, in-process)")
 	f.StringVar(&o.strategy, "strategy", "", "retry strategy (default: the scenario's; see 'ratelab strategies list')")
 	f.StringArrayVar(&o.params, "param", nil, "strategy parameter NAME=VALUE (repeatable)")
-	f.StringVar(&o.operation, "operation", "", "update-user, patch-user, put-user, scim-update or get-user (default: the scenario's; get-user with --target)")
+	f.StringVar(&o.operation, "operation", "", "update-user, patch-user, put-user, scim-update, get-user (default: scenario's)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "closed-loop workers (not with --rate)")
-	f.StringVar(&o.rate, "rate", "", "open-loop arrival rate with its unit, e.g. 5/s or 300/min, or a ramp 1/s..20/s with --ramp (not with --concurrency)")
+	f.StringVar(&o.rate, "rate", "", "open-loop arrivals: 5/s, 300/min, or 1/s..20/s with --ramp (not with --concurrency)")
 	f.DurationVar(&o.ramp, "ramp", 0, "ramp duration for --rate A..B")
 	f.BoolVar(&o.poisson, "poisson", false, "Poisson arrivals instead of evenly spaced")
 	f.IntVar(&o.ops, "ops", 0, "operations to run (default: the scenario's)")
 	f.StringVar(&o.input, "input", "", "work FILE: CSV or JSON Lines of id, email, department, title, name, version")
-	f.StringVar(&o.out, "out", "", `write the attempt log (JSON Lines) to FILE ("-": standard output, and the summary to standard error)`)
+	f.StringVar(&o.out, "out", "", `write the attempt log (JSON Lines) to FILE ("-": stdout, summary to stderr)`)
 	f.StringVar(&o.gatewayLog, "gateway-log", "", `write the in-process gateway's access log to FILE ("-": standard output)`)
 	f.Uint64Var(&o.seed, "seed", 0, "seed (0: the scenario's)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 0, "cap on attempts per operation (default: the scenario's, else 20)")
@@ -95,7 +95,7 @@ Rates: --rate 5/s (open loop, constant arrivals; --poisson for Poisson),
 	f.DurationVar(&o.maxDuration, "max-duration", 0, "cap on the run's duration (default: the scenario's, else 10m)")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "time in-flight requests get to finish after Ctrl-C")
 	f.BoolVar(&o.quiet, "quiet", false, "no plan line and no progress on standard error")
-	f.BoolVar(&o.virtual, "virtual", false, "run against the scenario's gateway in virtual time: no sockets, no sleeping, deterministic for a seed")
+	f.BoolVar(&o.virtual, "virtual", false, "the scenario's gateway in virtual time: no sockets or sleeps, deterministic per seed")
 	f.BoolVar(&o.allowWrites, "allow-writes", false, "permit write operations against a live (non-loopback) target")
 	f.BoolVar(&o.insecure, "insecure", false, "permit plain http:// to a non-loopback target")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
@@ -262,6 +262,8 @@ func runProbe(ctx context.Context, out, errOut io.Writer, o probeOpts) error {
 	printSummary(summary, opts.Scenario.Name, res)
 	if o.out != "" && o.out != stdio {
 		fmt.Fprintf(summary, "attempt log: %s\n", o.out)
+	} else if o.out == "" {
+		fmt.Fprintln(summary, "attempt log: not kept (--out FILE keeps every attempt, for ratelab analyze)")
 	}
 	if res.Summary.Interrupted {
 		fmt.Fprintln(summary, "interrupted: every record up to the stop was written")

@@ -96,7 +96,8 @@ func newRunCmd() *cobra.Command {
   ratelab run --scenario seed-eu-identity --require-throttling -- python3 examples/python/fixed_sync.py
 
   # three runs against fresh gateways, logs in access.1.jsonl … access.3.jsonl
-  ratelab run --scenario seed-eu-identity --repeat 3 --log access.jsonl --junit ratelab.xml -- python3 examples/python/fixed_sync.py`,
+  ratelab run --scenario seed-eu-identity --repeat 3 --log access.jsonl --junit ratelab.xml \
+    -- python3 examples/python/fixed_sync.py`,
 		Args: needArgs(`run needs the command that runs your client, after --; for example
   ratelab run --scenario seed-eu-identity -- python3 examples/python/fixed_sync.py`),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -106,10 +107,10 @@ func newRunCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.scenario, "scenario", "seed-eu-identity", "embedded scenario NAME or scenario FILE")
 	f.StringArrayVar(&o.asserts, "assert", nil, "assertion 'metric OP number' (repeatable)")
-	f.StringVar(&o.report, "report", "", "write the analysis report to FILE (format from --format, else the extension: .json, .md, .html)")
+	f.StringVar(&o.report, "report", "", "write the report to FILE (format: --format, else its extension .json, .md, .html)")
 	f.StringVar(&o.format, "format", "", "report format: table, json, markdown or html")
 	f.StringVar(&o.junit, "junit", "", "write the assertions as JUnit XML to FILE")
-	f.StringVar(&o.log, "log", "", "keep the gateway's access log in FILE (with --repeat: FILE with the run's number before the extension, access.1.jsonl, …)")
+	f.StringVar(&o.log, "log", "", "keep the gateway's access log in FILE (with --repeat: access.1.jsonl, access.2.jsonl, …)")
 	f.IntVar(&o.repeat, "repeat", 1, "run CMD N times, each against a fresh gateway; every run must pass")
 	f.BoolVar(&o.requireThrottling, "require-throttling", false, "fail a run in which no 429 was served (the scenario's limit never bit)")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "stop CMD after this long (each run, with --repeat)")

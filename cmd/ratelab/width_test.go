@@ -21,6 +21,8 @@ func TestOutputsFit120Columns(t *testing.T) {
 		{"discover", "--virtual", "--quiet", "--scenario", "stacked-limits"},
 		{"compare", "--quiet", "--ops", "20", "--seeds", "2"},
 		{"strategies", "list"},
+		{"compare", "--quiet", "--scenario", "daily-quota", "--seeds", "1", "--strategies", "naive,adaptive"},
+		{"probe", "--help"}, {"analyze", "--help"}, {"discover", "--help"}, {"compare", "--help"}, {"run", "--help"}, {"gateway", "--help"},
 		{"scenarios", "list"},
 	}
 	for _, n := range []string{"adaptive", "aws-adaptive", "sdk-go", "retry-budget"} {
