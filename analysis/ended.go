@@ -92,7 +92,7 @@ func endedLong(r string, n int, waitPastCap, maxDuration time.Duration) string {
 	case record.ReasonInterrupted:
 		return fmt.Sprintf("%d interrupted", n)
 	case record.ReasonNotRun:
-		return fmt.Sprintf("%d not run (a cap or an interrupt ended the run first)", n)
+		return fmt.Sprintf("%d not run (the run stopped first)", n)
 	}
 	if status, ok := strings.CutPrefix(r, "status-"); ok {
 		return fmt.Sprintf("%d failed with status %s", n, status)

@@ -139,3 +139,24 @@ func TestWaitPastCapLetsOthersRun(t *testing.T) {
 		t.Fatalf("cap reached %q: the time cap ended five operations", res.Summary.CapReached)
 	}
 }
+
+// TestPacerPastCapSaysSo: a pacing strategy whose pacer honours the
+// hour-long Retry-After (adaptive pauses a minute at a time) holds the
+// client past the 2-minute cap: the operation it holds ends wait-past-cap
+// with the pacer's wait, and the operations the stopped run never began
+// are counted as not run.
+func TestPacerPastCapSaysSo(t *testing.T) {
+	sc := scenario(t, dailyQuota)
+	res, l := virtualLogged(t, Options{Scenario: sc, Strategy: "adaptive", Concurrency: 1})
+	s := res.Summary
+	var held *record.Operation
+	for i, o := range l.operations {
+		if o.Reason == record.ReasonWaitPastCap {
+			held = &l.operations[i]
+		}
+	}
+	if held == nil || held.WaitNS <= 0 || time.Duration(held.EndNS+held.WaitNS) <= 2*time.Minute || s.Ended[record.ReasonOK] != 5 ||
+		s.Ended[record.ReasonNotRun] != s.Ops-len(l.operations) || s.Ended[record.ReasonNotRun] == 0 || s.CapReached != record.ReasonTimeCap {
+		t.Fatalf("adaptive against an hourly quota: summary %+v, held %+v", s, held)
+	}
+}

@@ -308,9 +308,9 @@ func (r *runner) ns(t time.Time) int64 { return int64(t.Sub(r.start)) }
 // pace waits for ag's turn at its pacer, then until the pacer lets the
 // send go (drop: it is to be dropped locally). why is "time-cap" or
 // "interrupted" when the send must not happen.
-func (r *runner) pace(ctx context.Context, ag *Agent, deadline time.Time) (drop bool, why string) {
+func (r *runner) pace(ctx context.Context, ag *Agent, deadline time.Time) (drop bool, why string, wait time.Duration) {
 	if ag.turn.Lock(ctx) != nil {
-		return false, "interrupted"
+		return false, "interrupted", 0
 	}
 	defer ag.turn.Unlock()
 	for {
@@ -318,13 +318,13 @@ func (r *runner) pace(ctx context.Context, ag *Agent, deadline time.Time) (drop 
 		pace, d := ag.Policy.Pace(r.clock.Now(), ag.Rand)
 		ag.mu.Unlock()
 		if pace <= 0 {
-			return d, ""
+			return d, "", 0
 		}
 		if r.clock.Now().Add(pace).After(deadline) {
-			return false, "time-cap"
+			return false, record.ReasonWaitPastCap, pace
 		}
 		if r.clock.Sleep(ctx, pace) != nil {
-			return false, "interrupted"
+			return false, "interrupted", 0
 		}
 	}
 }
@@ -466,7 +466,8 @@ type opRun struct {
 	st         opState
 	pol        strategy.Operation // the strategy's state for this operation
 	attempts   int
-	steps      int // attempts that completed a step (decision done)
+	steps      int           // attempts that completed a step (decision done)
+	paceWait   time.Duration // the pacer's wait that ended it past the deadline
 	failures   int
 	lastStatus int
 	// Each attempt's record in turn, then the operation's: Observe may not
@@ -515,10 +516,15 @@ func (o *opRun) wait() (drop bool, why string) {
 	}
 	// In turn, ask the pacer until it says go: a wait reserves nothing,
 	// so a pause decided while this send waited still applies to it.
-	drop, why = r.pace(o.ctx, o.ag, o.deadline)
+	var wait time.Duration
+	drop, why, wait = r.pace(o.ctx, o.ag, o.deadline)
 	if why != "" {
-		if why == "time-cap" {
-			r.noteCap(why)
+		if why == record.ReasonWaitPastCap {
+			// The client's pacer holds every operation of it past the
+			// deadline: this one ends with the wait, and the run takes no
+			// new work (the time cap).
+			o.paceWait = wait
+			r.noteCap(record.ReasonTimeCap)
 		}
 		return false, why
 	}
@@ -657,9 +663,13 @@ func (o *opRun) finish(ok bool, reason string) {
 	o.recs.op = record.Operation{Schema: record.Schema, Type: record.TypeOperation, Op: o.i + 1, Worker: o.worker, User: o.st.item.User, StartNS: r.ns(o.intended), EndNS: r.ns(end),
 		Attempts: o.attempts, OK: ok, Status: o.lastStatus, Reason: reason}
 	if reason == record.ReasonWaitPastCap {
-		// The wait the strategy asked for after the last attempt.
+		// The wait the strategy asked for after the last attempt, or its
+		// pacer's.
 		o.recs.op.WaitNS = o.recs.at.WaitNS
-		r.pastCap = max(r.pastCap, time.Duration(o.recs.at.WaitNS))
+		if o.paceWait > 0 {
+			o.recs.op.WaitNS = int64(o.paceWait)
+		}
+		r.pastCap = max(r.pastCap, time.Duration(o.recs.op.WaitNS))
 	}
 	if r.sum.Ended == nil {
 		r.sum.Ended = map[string]int{}
