@@ -108,6 +108,10 @@ type RetryAfterStats struct {
 	MeanTrueWait  float64 `json:"mean_true_wait_s,omitempty"`
 	MeanAbsError  float64 `json:"mean_abs_error_s,omitempty"`
 	ShortFraction float64 `json:"short_fraction,omitempty"` // hints shorter than the true wait
+	// Long counts 429s whose Retry-After was over 3 minutes (a daily
+	// quota or a long window); Longest is the longest, in seconds.
+	Long    int     `json:"long,omitempty"`
+	Longest float64 `json:"longest_s,omitempty"`
 }
 
 // BurstStats describes runs of consecutive 429s in send order.
@@ -230,6 +234,8 @@ type accumulator struct {
 	timeline     tickBins // by 100 ms tick
 	routes       map[string]*RouteStats
 	raHist       map[string]int
+	raLong       int   // 429s whose Retry-After exceeded longHint
+	raLongest    int64 // the longest of those, in seconds
 	raMissing    int
 	raZero       int
 	burst        int
@@ -333,7 +339,17 @@ func (a *accumulator) retryAfter(header string) {
 	if header == "0" {
 		a.raZero++
 	}
+	// Whole seconds only: an HTTP-date needs the response's time, which
+	// the histogram does not keep.
+	if secs, err := strconv.ParseInt(header, 10, 64); err == nil && secs > longHint {
+		a.raLong++
+		a.raLongest = max(a.raLongest, secs)
+	}
 }
+
+// longHint is the longest Retry-After, in seconds, the official SDKs
+// still wait out; beyond it a 429 reads as a quota or a long window.
+const longHint = 180
 
 // Refused implements record.Refuser: the last record was left out because
 // a time or duration in it is out of bounds (see maxSpan).
@@ -661,7 +677,7 @@ func efficiency(m *Metrics, h *record.Header, happy int) *float64 {
 // retryAfterStats describes the hints, compared with the true waits when
 // the gateway's truth is known.
 func (a *accumulator) retryAfterStats() RetryAfterStats {
-	ra := RetryAfterStats{Throttled: a.throttled, Histogram: a.raHist, Missing: a.raMissing}
+	ra := RetryAfterStats{Throttled: a.throttled, Histogram: a.raHist, Missing: a.raMissing, Long: a.raLong, Longest: float64(a.raLongest)}
 	if a.throttled > 0 {
 		ra.ZeroFraction = float64(a.raZero) / float64(a.throttled)
 	}

@@ -3,6 +3,9 @@ package analysis
 import (
 	"fmt"
 	"sort"
+	"time"
+
+	"github.com/ratelab/ratelab/internal/table"
 )
 
 var severityRank = map[string]float64{"high": 3, "medium": 2, "low": 1, "info": 0}
@@ -51,6 +54,11 @@ func (fs *findingList) retryAfter(ra RetryAfterStats) {
 				"Retry-After was 0 on %s of %d 429s, yet the 429s kept coming: a zero hint is not a real wait here, so back off instead of retrying at once.",
 				pct(ra.ZeroFraction), ra.Throttled)
 		}
+	}
+	if ra.Long > 0 {
+		fs.add("high", float64(ra.Long)*1e3, "a quota or a long window",
+			"%d 429s said to wait over 3 minutes (up to %s): a daily quota or a long window is spent, and no retry within the run can succeed. Stop and resume after the reset, or spread the work over days; the official SDKs give up on waits this long.",
+			ra.Long, table.Short(time.Duration(ra.Longest)*time.Second))
 	}
 	if ra.Compared >= 5 && ra.ShortFraction >= 0.3 && ra.MeanTrueWait > ra.MeanHint {
 		fs.add("medium", float64(ra.Compared), "Retry-After understates the wait",

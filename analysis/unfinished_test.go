@@ -78,3 +78,31 @@ func TestProbeAndAnalyzeAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotaFinding: a run that met a spent daily quota says so from the
+// attempt log alone (Retry-After of hours); one that met only per-minute
+// limits does not.
+func TestQuotaFinding(t *testing.T) {
+	for _, c := range []struct {
+		scenario string
+		want     bool
+	}{{"daily-quota", true}, {"seed-eu-identity", false}} {
+		sc, err := scenarios.Embedded(c.scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var attempts bytes.Buffer
+		if _, err := probe.Probe(context.Background(), probe.Options{Scenario: sc, Strategy: "retry-after", Seed: 1, Log: &attempts,
+			MaxDuration: 2 * time.Minute, Target: target.Spec{Virtual: true}}); err != nil {
+			t.Fatal(err)
+		}
+		run, err := AnalyzeReader("attempts.jsonl", bytes.NewReader(attempts.Bytes()), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(findingsText(run), "a daily quota or a long window is spent")
+		if got != c.want || (run.RetryAfter.Long > 0) != c.want {
+			t.Errorf("%s: quota finding %v (long hints %d), want %v:\n%s", c.scenario, got, run.RetryAfter.Long, c.want, findingsText(run))
+		}
+	}
+}
