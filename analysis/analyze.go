@@ -380,19 +380,12 @@ func (a *accumulator) Operation(o *record.Operation) {
 	delete(a.lastHint, o.Op)
 }
 
-// reached is the fewest requests that take operation o as far as it got:
-// the happy path when it succeeded; when it failed, the steps it completed
-// plus the one it failed on, at most the happy path and at least one. Each
-// of those requests was sent at least once, so attempts ÷ the sum over
-// operations is never below 1.
+// reached is record.Reached for operation o, from the steps its attempts
+// completed.
 func (a *accumulator) reached(o *record.Operation) int {
-	happy := max(a.header.HappyPath, 1)
 	done := a.stepsDone[o.Op]
 	delete(a.stepsDone, o.Op)
-	if o.OK {
-		return happy
-	}
-	return max(1, min(done+1, happy))
+	return record.Reached(o.OK, done, a.header.HappyPath)
 }
 
 // Final implements record.Visitor.

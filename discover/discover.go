@@ -427,7 +427,7 @@ type probe struct {
 	scopes    map[string]string
 	shares    map[string][]string
 	group     []string // the routes counted with this one (see counts)
-	refusals  map[string][]answer
+	refusals  map[string]answer
 	// n1 admitted from t0 until first429 (at exhausted); after the wait,
 	// the first admission at reset (the limit reset after refusedAt), then
 	// n2 admitted at once until second429.

@@ -402,8 +402,8 @@ func (q *probe) readLayers(from int) []Layer {
 		l := q.measure(byKey[k], q.events[len(q.events)-1].at)
 		l.LimitKey = k
 		l.Scope, l.SharesWith = q.scopes[k], q.shares[k]
-		for _, ev := range q.refusals[k] {
-			l.LimitNamespace, l.LimitValue = ev.limit.Namespace, ev.limit.Value
+		if a, ok := q.refusals[k]; ok {
+			l.LimitNamespace, l.LimitValue = a.limit.Namespace, a.limit.Value
 		}
 		q.corroborate(&l)
 		if k == "" && q.dishonest(from) {
@@ -610,9 +610,9 @@ func (q *probe) scopeLayer(a answer, all []Endpoint, idx int) error {
 		return nil // the burst layer's own
 	}
 	if q.refusals == nil {
-		q.refusals, q.scopes, q.shares = map[string][]answer{}, map[string]string{}, map[string][]string{}
+		q.refusals, q.scopes, q.shares = map[string]answer{}, map[string]string{}, map[string][]string{}
 	}
-	q.refusals[a.limit.Key] = append(q.refusals[a.limit.Key], a)
+	q.refusals[a.limit.Key] = a // the latest: its limit object names the layer
 	if _, done := q.scopes[a.limit.Key]; done {
 		return nil
 	}

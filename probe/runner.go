@@ -677,12 +677,7 @@ func (o *opRun) finish(ok bool, reason string) {
 	r.sum.Ended[reason]++
 	// The fewest requests that take it as far as it got, as analysis
 	// counts them: amplification is the same figure in both.
-	happy := max(r.op.HappyPath(), 1)
-	if ok {
-		r.needed += happy
-	} else {
-		r.needed += max(1, min(o.steps+1, happy))
-	}
+	r.needed += record.Reached(ok, o.steps, r.op.HappyPath())
 	r.out.Operation(&o.recs.op)
 	p := Progress{Total: r.sum.Ops, Done: r.sum.Succeeded + r.sum.Failed, OK: r.sum.Succeeded, Failed: r.sum.Failed,
 		Attempts: r.sum.Attempts, Throttled: r.sum.Throttled, Elapsed: end.Sub(r.start)}

@@ -150,3 +150,17 @@ type Summary struct {
 	// Reason constants and status-N); written with its keys sorted.
 	Ended map[string]int `json:"ended,omitempty"`
 }
+
+// Reached is the fewest requests that take an operation as far as it got:
+// the happy path when it succeeded; when it failed, the steps it completed
+// plus the one it failed on, at most the happy path and at least one. Each
+// of those requests was sent at least once, so attempts ÷ the sum over
+// operations (amplification) is never below 1. The probe's summary and
+// analysis both count it so.
+func Reached(ok bool, stepsDone, happyPath int) int {
+	happy := max(happyPath, 1)
+	if ok {
+		return happy
+	}
+	return max(1, min(stepsDone+1, happy))
+}
